@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: formatting, lints, the UI's unit tests
+# and the Rust workspace's tests (with cargo-nextest when installed).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+setup_all
+cd "$ROOT"
+
+say "UI: type check and unit tests"
+(cd ui && npm run --silent typecheck && npm test --silent)
+build_ui
+
+say "rustfmt"
+cargo fmt --all --check
+
+say "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  # nextest does not run doc tests: run them first, so the suite's summary closes the log.
+  cargo test --workspace --doc --locked --quiet
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
