@@ -52,6 +52,14 @@ pub fn merge_field(
     device_hlc: Hlc,
     server_hlc: Hlc,
 ) -> FieldMerge {
+    if policy == MergePolicy::Delta && server != base && device != base {
+        // Two equal counts are two changes, not one: 10 towels, two housekeepers
+        // each take one, and 8 are left.
+        return match delta(base, device, server) {
+            Ok(value) => FieldMerge::Settled { device_set_aside: false, value, policy },
+            Err(detail) => FieldMerge::Clash(Clash::Shape { detail }),
+        };
+    }
     if server == base || device == server {
         return FieldMerge::Fast(device.clone());
     }
@@ -265,19 +273,40 @@ mod tests {
         }
     }
 
+    /// A base value and a changed one, of the shape each policy reads.
+    fn before_after(policy: MergePolicy) -> (Value, Value) {
+        let entry = |id: &str| json!({"id": id, "at": id, "by": "x", "text": id});
+        match policy {
+            MergePolicy::Delta => (json!(10), json!(9)),
+            MergePolicy::SetMerge => (json!(["quiet"]), json!(["quiet", "crib"])),
+            MergePolicy::Append | MergePolicy::AppendOnlyUnion => {
+                (json!([entry("1")]), json!([entry("1"), entry("2")]))
+            }
+            MergePolicy::Priority => (json!("clean"), json!("dirty")),
+            _ => (json!("a"), json!("b")),
+        }
+    }
+
     #[test]
     fn a_change_on_one_side_is_taken_whatever_the_policy() {
         for policy in MergePolicy::ALL {
-            let got = merge_field(policy, &json!("a"), &json!("b"), &json!("a"), at(1), at(2));
-            assert_eq!(got, FieldMerge::Fast(json!("b")), "{policy}: only the device changed it");
+            let (before, after) = before_after(policy);
+            let got = merge_field(policy, &before, &after, &before, at(1), at(2));
+            assert_eq!(got, FieldMerge::Fast(after), "{policy}: only the device changed it");
         }
     }
 
     #[test]
     fn the_same_change_on_both_sides_is_no_conflict() {
         for policy in MergePolicy::ALL {
-            let got = merge_field(policy, &json!("a"), &json!("b"), &json!("b"), at(1), at(2));
-            assert_eq!(got, FieldMerge::Fast(json!("b")), "{policy}");
+            let (before, after) = before_after(policy);
+            let got = merge_field(policy, &before, &after, &after, at(1), at(2));
+            if policy == MergePolicy::Delta {
+                // Two housekeepers each took one towel: both takes count.
+                assert_eq!(got, FieldMerge::Settled { value: json!(8), policy, device_set_aside: false });
+            } else {
+                assert_eq!(got, FieldMerge::Fast(after), "{policy}");
+            }
         }
     }
 

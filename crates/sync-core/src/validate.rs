@@ -48,6 +48,12 @@ pub fn check_value(kind: EntityKind, spec: &FieldSpec, value: &Value) -> Result<
         };
     }
     let uuid = |v: &Value| v.as_str().is_some_and(|s| Uuid::parse_str(s).is_ok());
+    // Keyed lists hold each id once: a repeated line or note would be counted twice.
+    let unique_ids = |items: &[Value]| {
+        let mut ids: Vec<&str> = items.iter().filter_map(|item| item.get("id")?.as_str()).collect();
+        ids.sort_unstable();
+        ids.windows(2).all(|pair| pair[0] != pair[1])
+    };
     let ok = match spec.ty {
         FieldType::Id | FieldType::Uuid | FieldType::Ref(_) => uuid(value),
         FieldType::Text(max) => {
@@ -65,6 +71,7 @@ pub fn check_value(kind: EntityKind, spec: &FieldSpec, value: &Value) -> Result<
         }),
         FieldType::NoteList => value.as_array().is_some_and(|items| {
             items.len() <= 1_000
+                && unique_ids(items)
                 && items.iter().all(|note| {
                     note.as_object().is_some_and(|note| {
                         note.len() == 4
@@ -75,9 +82,9 @@ pub fn check_value(kind: EntityKind, spec: &FieldSpec, value: &Value) -> Result<
                     })
                 })
         }),
-        FieldType::KeyedList => value
-            .as_array()
-            .is_some_and(|items| items.len() <= 500 && items.iter().all(|item| item.get("id").is_some_and(uuid))),
+        FieldType::KeyedList => value.as_array().is_some_and(|items| {
+            items.len() <= 500 && unique_ids(items) && items.iter().all(|item| item.get("id").is_some_and(uuid))
+        }),
     };
     if ok { Ok(()) } else { Err(fail()) }
 }
