@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up and runs every test: formatting, lints, the UI's unit tests
-# and the Rust workspace's tests (with cargo-nextest when installed).
+# Sets everything up and runs every test: formatting, lints, the UI's unit tests,
+# the Rust workspace's tests (with cargo-nextest when installed, SQLite-backed),
+# then the server's API tests again on a throwaway PostgreSQL cluster.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
 cd "$ROOT"
@@ -23,3 +24,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+say "server API tests on PostgreSQL"
+ensure_packages postgresql
+crates/server/scripts/test-postgres.sh

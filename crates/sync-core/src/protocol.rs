@@ -233,6 +233,53 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// The header carrying an enrolled device's credential when staff sign in:
+/// `<device id>:<device secret>`.
+pub const DEVICE_HEADER: &str = "frontdesk-device";
+
+/// `POST /v1/enroll`: a device joins a property with a one-time code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+}
+
+/// What an enrolled device keeps (the secret is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub device_id: Uuid,
+    pub device_secret: String,
+    pub property_id: Uuid,
+    /// Prefix of this device's provisional confirmation numbers.
+    pub prefix: String,
+}
+
+/// `POST /v1/sessions`: a member of staff signs in on an enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// The signed-in user, as the device shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// A new session: the bearer token for every other request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserInfo,
+    pub role: crate::domain::Role,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,358 @@
+//! `POST /v1/push`: a device's batch of mutations, applied in order in one
+//! transaction with a savepoint per mutation.
+//!
+//! Per mutation: the idempotency check first (a replay answers the stored result
+//! and writes nothing), then tenancy and role checks, then sync core's [`plan`]
+//! against the current record, then the room invariants for stays, then the record,
+//! the change log, the conflicts and the stored result. A mutation that fails rolls
+//! back to its savepoint alone; the batch costs one commit, and results are sent
+//! only after it.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::AnyConnection;
+use sqlx::{Acquire, Row};
+use sync_core::conflict::{Author, Conflict, ServerRecord};
+use sync_core::domain::{Reservation, Role};
+use sync_core::invariants::{Stay, check_stay_room};
+use sync_core::protocol::{
+    ChangeKind, FieldChange, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCategory,
+};
+use sync_core::{EntityKind, Fields, PROTOCOL_VERSION, Plan, plan};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Session;
+use crate::error::AppError;
+use crate::permissions;
+use crate::store::{self, LogEntry, RecordWrite};
+
+/// What every mutation of one push is checked against.
+struct Batch<'a> {
+    state: &'a AppState,
+    session: &'a Session,
+    /// The property's active staff: a mutation's author must be one of them.
+    staff: HashSet<Uuid>,
+    now: DateTime<Utc>,
+}
+
+/// Applies a push; see the module doc.
+pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> Result<PushResponse, AppError> {
+    if request.protocol != PROTOCOL_VERSION {
+        return Err(AppError::bad_request(
+            "unsupported_protocol",
+            format!("this server speaks sync protocol {PROTOCOL_VERSION}, not {}", request.protocol),
+        ));
+    }
+    if request.mutations.len() > state.config.max_batch {
+        return Err(AppError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!(
+                "a push carries at most {} mutations, this one has {}: send the rest in the next push",
+                state.config.max_batch,
+                request.mutations.len()
+            ),
+        ));
+    }
+    let now = (state.now)();
+    let now_ms = u64::try_from(store::millis(now)).unwrap_or_default();
+    let mut write = state.store.begin_write().await?;
+    store::lock_property(&mut write.tx, session.property_id).await?;
+    let staff = active_staff(&mut write.tx, session.property_id).await?;
+    let batch = Batch { state, session, staff, now };
+    let mut results = Vec::with_capacity(request.mutations.len());
+    let mut entities = Vec::with_capacity(request.mutations.len());
+    for mutation in request.mutations {
+        entities.push(mutation.entity);
+        if let Ok(mut clock) = state.clock.lock() {
+            clock.observe(mutation.hlc, now_ms);
+        }
+        results.push(apply(&batch, &mut write.tx, mutation).await?);
+    }
+    write.commit().await?;
+    let server_hlc = match state.clock.lock() {
+        Ok(mut clock) => clock.tick(now_ms),
+        Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
+    };
+    for (result, entity) in results.iter_mut().zip(entities) {
+        redact_outcome(session.role, entity, &mut result.outcome);
+    }
+    Ok(PushResponse { results, server_hlc })
+}
+
+async fn active_staff(conn: &mut AnyConnection, property: Uuid) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id FROM staff_users WHERE property_id = $1 AND active = 1")
+        .bind(property.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut staff = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        if let Ok(id) = Uuid::parse_str(&id) {
+            staff.insert(id);
+        }
+    }
+    Ok(staff)
+}
+
+fn rejected(category: RejectCategory, message: impl Into<String>) -> Outcome {
+    Outcome::Rejected { category, message: message.into() }
+}
+
+/// Tenancy and role checks, and the record's `property_id` forced to the caller's.
+fn authorise(batch: &Batch<'_>, mutation: &mut Mutation) -> Result<(), String> {
+    let session = batch.session;
+    if mutation.device_id != session.device_id {
+        return Err("a mutation is pushed by the device that made it; this one names another device".into());
+    }
+    if !batch.staff.contains(&mutation.user_id) {
+        return Err("the mutation's author is not an active member of this property's staff".into());
+    }
+    permissions::check_write(session.role, mutation)?;
+    let property = Value::String(session.property_id.to_string());
+    if mutation.entity == EntityKind::Property {
+        if mutation.record_id != session.property_id {
+            return Err("a session may change only its own property".into());
+        }
+        return Ok(());
+    }
+    match mutation.changes.get("property_id") {
+        Some(change) if change.value != property => {
+            Err("the record names another property than the session's; every record belongs to the caller's property"
+                .into())
+        }
+        Some(_) => Ok(()),
+        None => {
+            if mutation.op == sync_core::Operation::Insert {
+                mutation.changes.insert("property_id".into(), FieldChange { base: Value::Null, value: property });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Applies one mutation inside the batch's transaction. A database fault of the
+/// connection aborts the whole push (nothing is committed, the device retries); a
+/// fault of this mutation's data only rejects it.
+async fn apply(
+    batch: &Batch<'_>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    mut mutation: Mutation,
+) -> Result<MutationResult, sqlx::Error> {
+    let property = batch.session.property_id;
+    if let Some(stored) = store::applied_result(&mut *tx, property, &mutation.idempotency_key).await? {
+        return Ok(stored);
+    }
+    let mutation_id = mutation.id;
+    if let Err(message) = authorise(batch, &mut mutation) {
+        let result = MutationResult { mutation_id, outcome: rejected(RejectCategory::Permission, message) };
+        store::save_result(&mut *tx, property, &mutation.idempotency_key, &result, store::millis(batch.now)).await?;
+        return Ok(result);
+    }
+    let mut savepoint = (&mut *tx).begin().await?;
+    match decide_and_write(batch, &mut savepoint, &mutation).await {
+        Ok(outcome) => {
+            let result = MutationResult { mutation_id, outcome };
+            // A dependency conflict waits for its parent: a later retry must be planned
+            // again, not answered from memory.
+            let waits = matches!(&result.outcome, Outcome::Conflict { conflict, .. }
+                if conflict.kind == sync_core::ConflictKind::Dependency);
+            if !waits {
+                store::save_result(
+                    &mut savepoint,
+                    property,
+                    &mutation.idempotency_key,
+                    &result,
+                    store::millis(batch.now),
+                )
+                .await?;
+            }
+            savepoint.commit().await?;
+            Ok(result)
+        }
+        Err(sqlx::Error::Database(err)) => {
+            savepoint.rollback().await?;
+            tracing::warn!(%err, mutation = %mutation_id, "a mutation could not be stored; rejected alone");
+            Ok(MutationResult {
+                mutation_id,
+                outcome: rejected(
+                    RejectCategory::Validation,
+                    "the server could not store this mutation; it was logged, and nothing of it was saved",
+                ),
+            })
+        }
+        Err(err) => Err(err),
+    }
+}
+
+fn uuid_of(value: Option<&Value>) -> Option<Uuid> {
+    value.and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Plans the mutation with sync core and writes what the plan says.
+async fn decide_and_write(
+    batch: &Batch<'_>,
+    conn: &mut AnyConnection,
+    mutation: &Mutation,
+) -> Result<Outcome, sqlx::Error> {
+    let property = batch.session.property_id;
+    let current = store::load_record(&mut *conn, property, mutation.entity, mutation.record_id).await?;
+
+    // sync core asks about parents synchronously: look the candidates up first.
+    let mut parents = HashSet::new();
+    for (field, kind) in mutation.entity.parents() {
+        let id = uuid_of(mutation.changes.get(field).map(|c| &c.value))
+            .or_else(|| uuid_of(current.as_ref().and_then(|c| c.fields.get(field))));
+        if let Some(id) = id
+            && store::record_exists(&mut *conn, property, kind, id).await?
+        {
+            parents.insert((kind, id));
+        }
+    }
+    let planned = plan(mutation, current.as_ref(), &batch.state.policies, |kind, id| parents.contains(&(kind, id)));
+
+    Ok(match planned {
+        Plan::Reject { category, message } => rejected(category, message),
+        Plan::Unchanged => Outcome::Applied { version: current.as_ref().map_or(0, |c| c.version) },
+        Plan::Conflict(conflict) => {
+            store::save_conflict(&mut *conn, property, &conflict, store::millis(batch.now)).await?;
+            Outcome::Conflict { version: None, record: None, conflict }
+        }
+        Plan::Delete => {
+            let Some(current) = current else {
+                return Ok(Outcome::Applied { version: 0 });
+            };
+            let version = current.version + 1;
+            let author = Author::of(mutation);
+            store::write_record(
+                &mut *conn,
+                &RecordWrite {
+                    property,
+                    entity: mutation.entity,
+                    id: mutation.record_id,
+                    version,
+                    fields: &current.fields,
+                    field_clocks: &current.field_clocks,
+                    deleted: true,
+                    last: &author,
+                },
+            )
+            .await?;
+            store::append_change(
+                &mut *conn,
+                &LogEntry {
+                    property,
+                    entity: mutation.entity,
+                    record_id: mutation.record_id,
+                    kind: ChangeKind::Delete,
+                    version,
+                    before: Some(&current.fields),
+                    after: None,
+                    author: &author,
+                    at: batch.now,
+                    mutation_id: Some(mutation.id),
+                },
+            )
+            .await?;
+            Outcome::Applied { version }
+        }
+        Plan::Write { record, changed, merged, conflict } => {
+            let version = current.as_ref().map_or(1, |c| c.version + 1);
+            let author = Author::of(mutation);
+            let mut clocks = current.as_ref().map(|c| c.field_clocks.clone()).unwrap_or_default();
+            for field in &changed {
+                clocks.insert(field.clone(), mutation.hlc);
+            }
+            store::write_record(
+                &mut *conn,
+                &RecordWrite {
+                    property,
+                    entity: mutation.entity,
+                    id: mutation.record_id,
+                    version,
+                    fields: &record,
+                    field_clocks: &clocks,
+                    deleted: false,
+                    last: &author,
+                },
+            )
+            .await?;
+            store::append_change(
+                &mut *conn,
+                &LogEntry {
+                    property,
+                    entity: mutation.entity,
+                    record_id: mutation.record_id,
+                    kind: ChangeKind::Upsert,
+                    version,
+                    before: current.as_ref().filter(|c| !c.deleted).map(|c| &c.fields),
+                    after: Some(&record),
+                    author: &author,
+                    at: batch.now,
+                    mutation_id: Some(mutation.id),
+                },
+            )
+            .await?;
+            // Nothing is dropped: a record that breaks a room rule is still written,
+            // and the breach becomes a conflict for a person to settle.
+            let mut conflicts: Vec<Box<Conflict>> = Vec::new();
+            if mutation.entity == EntityKind::Reservation {
+                for breach in room_breaches(conn, property, &record).await? {
+                    conflicts.push(Box::new(Conflict::business_rule(
+                        mutation,
+                        breach,
+                        current.as_ref().map(|c: &ServerRecord| c.last.clone()),
+                        current.as_ref().map(|c| c.version),
+                    )));
+                }
+            }
+            conflicts.extend(conflict);
+            for conflict in &conflicts {
+                store::save_conflict(&mut *conn, property, conflict, store::millis(batch.now)).await?;
+            }
+            match conflicts.into_iter().next() {
+                Some(conflict) => Outcome::Conflict { version: Some(version), record: Some(record), conflict },
+                None if merged => Outcome::Merged { version, record },
+                None => Outcome::Applied { version },
+            }
+        }
+    })
+}
+
+/// Invariants 1 and 2 for a stay just written: double booking and blocked rooms.
+async fn room_breaches(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    record: &Fields,
+) -> Result<Vec<sync_core::invariants::RuleBreach>, sqlx::Error> {
+    let Ok(reservation) = serde_json::from_value::<Reservation>(Value::Object(record.clone())) else {
+        tracing::warn!("a planned reservation does not read as one; room rules not checked");
+        return Ok(Vec::new());
+    };
+    if reservation.room_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let stay = Stay {
+        id: reservation.id,
+        room_type_id: reservation.room_type_id,
+        room_id: reservation.room_id,
+        arrival: reservation.arrival,
+        departure: reservation.departure,
+        status: reservation.status,
+    };
+    let rooms = store::load_rooms(&mut *conn, property).await?;
+    let arrival = reservation.arrival.to_string();
+    let departure = reservation.departure.to_string();
+    let stays = store::overlapping_stays(&mut *conn, property, &arrival, &departure).await?;
+    Ok(check_stay_room(&stay, &rooms, &stays))
+}
+
+/// Takes out of an outcome's record what the caller's role may not read.
+fn redact_outcome(role: Role, entity: EntityKind, outcome: &mut Outcome) {
+    if let Outcome::Merged { record, .. } | Outcome::Conflict { record: Some(record), .. } = outcome {
+        permissions::redact(role, entity, record);
+    }
+}

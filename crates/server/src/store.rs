@@ -1,0 +1,576 @@
+//! The server's storage: one SQL schema on SQLite and PostgreSQL, reached through
+//! sqlx's `Any` driver with runtime queries.
+//!
+//! Design choice: one code path for both engines instead of one implementation per
+//! engine. The SQL is kept portable (`$1` placeholders, which SQLite also accepts;
+//! `INSERT ... ON CONFLICT`; `UPDATE ... RETURNING`; BIGINT times, 0/1 flags, JSON
+//! as TEXT) and what must differ lives in [`Backend`]: the migrations folder, the
+//! connection pragmas, and how a write transaction starts. `sqlx::Error` stops at
+//! this module's functions and the API's [`crate::error::AppError`] conversion.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyConnection;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Row};
+use sync_core::conflict::{Author, Conflict, ServerRecord};
+use sync_core::domain::{Reservation, Room};
+use sync_core::invariants::{RoomState, Stay};
+use sync_core::protocol::{Change, ChangeKind, MutationResult};
+use sync_core::{EntityKind, Fields, Hlc};
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("`{0}` is not a database URL: use sqlite://PATH or postgres://...")]
+    BadUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// The server's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer at a time: writers queue here instead of spinning on
+    /// `SQLITE_BUSY`.
+    writer: Arc<Mutex<()>>,
+}
+
+/// A write transaction; with SQLite it also holds the process's writer slot.
+#[derive(Debug)]
+pub struct WriteTx<'a> {
+    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    _writer: Option<MutexGuard<'a, ()>>,
+}
+
+impl WriteTx<'_> {
+    /// Commits the transaction (the one fsync of a push).
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+/// Milliseconds since the Unix epoch of `time`.
+pub fn millis(time: chrono::DateTime<chrono::Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and runs its migrations.
+    /// A bare path is taken as a SQLite file.
+    pub async fn open(url: &str) -> Result<Store, OpenError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else if let Some(rest) = url.strip_prefix("sqlite:") {
+            let with_mode = if rest.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+            (Backend::Sqlite, with_mode)
+        } else if url.contains("://") || url.is_empty() {
+            return Err(OpenError::BadUrl(url.chars().take(80).collect()));
+        } else {
+            (Backend::Sqlite, format!("sqlite://{url}?mode=rwc"))
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        return Ok(());
+                    }
+                    // WAL lets pulls read while a push writes. synchronous=FULL syncs
+                    // the WAL at every commit, so an acknowledged push survives a power
+                    // cut, not only a killed process (NORMAL would survive the latter
+                    // only); a push batch is one commit, so this is one fsync per batch.
+                    sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    )
+                    .execute(conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(OpenError::Connect)?;
+        let migrations = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrations.run(&pool).await.map_err(OpenError::Migrate)?;
+        Ok(Store { pool, backend, writer: Arc::new(Mutex::new(())) })
+    }
+
+    /// The connection pool, for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the write
+    /// lock is taken up front (a deferred transaction that reads first could fail to
+    /// upgrade when another process, like the admin CLI, wrote meanwhile).
+    pub async fn begin_write(&self) -> Result<WriteTx<'_>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let guard = self.writer.lock().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _writer: Some(guard) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _writer: None }),
+        }
+    }
+
+    /// Closes the pool, checkpointing SQLite's WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(value).map_err(|err| sqlx::Error::Encode(Box::new(err)))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text)
+        .map_err(|err| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(err) })
+}
+
+fn uuid_column(row: &AnyRow, column: &str) -> Result<Uuid, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|err| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(err) })
+}
+
+fn u64_column(row: &AnyRow, column: &str) -> Result<u64, sqlx::Error> {
+    let value: i64 = row.try_get(column)?;
+    u64::try_from(value).map_err(|err| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(err) })
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Takes the property's row lock for the rest of the transaction: the property's
+/// writers go one at a time, so the idempotency check, the read of a record and its
+/// write cannot interleave with another push of the same property (PostgreSQL runs
+/// pushes concurrently; on SQLite the write transaction is already exclusive).
+pub async fn lock_property(conn: &mut AnyConnection, property: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE properties SET last_seq = last_seq WHERE id = $1")
+        .bind(property.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+// ---- records -------------------------------------------------------------------
+
+/// The current state of one record, tombstones included.
+pub async fn load_record(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    entity: EntityKind,
+    id: Uuid,
+) -> Result<Option<ServerRecord>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT version, fields, field_clocks, deleted, last_author FROM records \
+         WHERE property_id = $1 AND entity = $2 AND id = $3",
+    )
+    .bind(property.to_string())
+    .bind(entity.as_str())
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| {
+        let fields: String = row.try_get("fields")?;
+        let clocks: String = row.try_get("field_clocks")?;
+        let last: String = row.try_get("last_author")?;
+        Ok(ServerRecord {
+            version: u64_column(&row, "version")?,
+            fields: from_json(&fields, "fields")?,
+            deleted: row.try_get::<i64, _>("deleted")? != 0,
+            field_clocks: from_json(&clocks, "field_clocks")?,
+            last: from_json(&last, "last_author")?,
+        })
+    })
+    .transpose()
+}
+
+/// Whether a live (not deleted) record exists.
+pub async fn record_exists(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    entity: EntityKind,
+    id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT deleted FROM records WHERE property_id = $1 AND entity = $2 AND id = $3")
+        .bind(property.to_string())
+        .bind(entity.as_str())
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64, _>("deleted")? == 0,
+        None => false,
+    })
+}
+
+/// A record's new state, written with [`write_record`].
+#[derive(Debug, Clone)]
+pub struct RecordWrite<'a> {
+    pub property: Uuid,
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub version: u64,
+    pub fields: &'a Fields,
+    pub field_clocks: &'a BTreeMap<String, Hlc>,
+    pub deleted: bool,
+    pub last: &'a Author,
+}
+
+fn text_field(fields: &Fields, name: &str) -> Option<String> {
+    fields.get(name).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+/// Inserts or replaces a record's current state.
+pub async fn write_record(conn: &mut AnyConnection, write: &RecordWrite<'_>) -> Result<(), sqlx::Error> {
+    let stay = write.entity == EntityKind::Reservation;
+    let pick = |name: &str| if stay { text_field(write.fields, name) } else { None };
+    sqlx::query(
+        "INSERT INTO records (property_id, entity, id, version, fields, field_clocks, deleted, last_author, \
+                              room_id, arrival, departure) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (property_id, entity, id) DO UPDATE SET \
+            version = excluded.version, fields = excluded.fields, field_clocks = excluded.field_clocks, \
+            deleted = excluded.deleted, last_author = excluded.last_author, room_id = excluded.room_id, \
+            arrival = excluded.arrival, departure = excluded.departure",
+    )
+    .bind(write.property.to_string())
+    .bind(write.entity.as_str())
+    .bind(write.id.to_string())
+    .bind(to_i64(write.version))
+    .bind(json_text(write.fields)?)
+    .bind(json_text(write.field_clocks)?)
+    .bind(i64::from(write.deleted))
+    .bind(json_text(write.last)?)
+    .bind(pick("room_id"))
+    .bind(pick("arrival"))
+    .bind(pick("departure"))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The property's rooms, as the room invariants read them.
+pub async fn load_rooms(conn: &mut AnyConnection, property: Uuid) -> Result<Vec<RoomState>, sqlx::Error> {
+    let rows = sqlx::query("SELECT fields FROM records WHERE property_id = $1 AND entity = 'room' AND deleted = 0")
+        .bind(property.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut rooms = Vec::with_capacity(rows.len());
+    for row in rows {
+        let fields: String = row.try_get("fields")?;
+        match serde_json::from_str::<Room>(&fields) {
+            Ok(room) => rooms.push(RoomState {
+                id: room.id,
+                number: room.number,
+                room_type_id: room.room_type_id,
+                cleaning: room.cleaning,
+                occupancy: room.occupancy,
+                availability: room.availability,
+                blocked_from: room.blocked_from,
+                blocked_until: room.blocked_until,
+            }),
+            Err(err) => tracing::warn!(%err, "a stored room does not read as a room; left out of the invariant check"),
+        }
+    }
+    Ok(rooms)
+}
+
+/// The property's live stays that share a night with `[arrival, departure)`.
+pub async fn overlapping_stays(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    arrival: &str,
+    departure: &str,
+) -> Result<Vec<Stay>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT fields FROM records WHERE property_id = $1 AND entity = 'reservation' AND deleted = 0 \
+         AND arrival < $2 AND departure > $3",
+    )
+    .bind(property.to_string())
+    .bind(departure)
+    .bind(arrival)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut stays = Vec::with_capacity(rows.len());
+    for row in rows {
+        let fields: String = row.try_get("fields")?;
+        match serde_json::from_str::<Reservation>(&fields) {
+            Ok(r) => stays.push(Stay {
+                id: r.id,
+                room_type_id: r.room_type_id,
+                room_id: r.room_id,
+                arrival: r.arrival,
+                departure: r.departure,
+                status: r.status,
+            }),
+            Err(err) => {
+                tracing::warn!(%err, "a stored reservation does not read as one; left out of the invariant check")
+            }
+        }
+    }
+    Ok(stays)
+}
+
+// ---- change log ----------------------------------------------------------------
+
+/// One entry to append to the change log.
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    pub property: Uuid,
+    pub entity: EntityKind,
+    pub record_id: Uuid,
+    pub kind: ChangeKind,
+    pub version: u64,
+    pub before: Option<&'a Fields>,
+    pub after: Option<&'a Fields>,
+    /// Who made the change (user, device, clock).
+    pub author: &'a Author,
+    /// When the server recorded it.
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub mutation_id: Option<Uuid>,
+}
+
+/// Appends a change with the property's next sequence number, which it returns.
+pub async fn append_change(conn: &mut AnyConnection, entry: &LogEntry<'_>) -> Result<u64, sqlx::Error> {
+    let seq: i64 = sqlx::query("UPDATE properties SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+        .bind(entry.property.to_string())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("last_seq")?;
+    sqlx::query(
+        "INSERT INTO change_log (property_id, seq, entity, record_id, op, version, before, after, \
+                                 user_id, device_id, hlc, at, mutation_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(entry.property.to_string())
+    .bind(seq)
+    .bind(entry.entity.as_str())
+    .bind(entry.record_id.to_string())
+    .bind(match entry.kind {
+        ChangeKind::Upsert => "upsert",
+        ChangeKind::Delete => "delete",
+    })
+    .bind(to_i64(entry.version))
+    .bind(entry.before.map(json_text).transpose()?)
+    .bind(entry.after.map(json_text).transpose()?)
+    .bind(entry.author.user_id.to_string())
+    .bind(entry.author.device_id.to_string())
+    .bind(entry.author.hlc.to_string())
+    .bind(millis(entry.at))
+    .bind(entry.mutation_id.map(|id| id.to_string()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(u64::try_from(seq).unwrap_or_default())
+}
+
+/// Up to `limit` changes of the property after sequence `after`, in order.
+pub async fn changes_after(
+    pool: &AnyPool,
+    property: Uuid,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<(u64, Change)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT seq, entity, record_id, op, version, after, user_id, device_id, hlc, at, mutation_id \
+         FROM change_log WHERE property_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(property.to_string())
+    .bind(to_i64(after))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(change_of_row).collect()
+}
+
+fn change_of_row(row: &AnyRow) -> Result<(u64, Change), sqlx::Error> {
+    let decode = |column: &str, err: String| sqlx::Error::ColumnDecode { index: column.to_owned(), source: err.into() };
+    let entity: String = row.try_get("entity")?;
+    let op: String = row.try_get("op")?;
+    let after: Option<String> = row.try_get("after")?;
+    let hlc: String = row.try_get("hlc")?;
+    let at: i64 = row.try_get("at")?;
+    let mutation_id: Option<String> = row.try_get("mutation_id")?;
+    let change = Change {
+        entity: entity.parse().map_err(|e: sync_core::schema::UnknownEntity| decode("entity", e.to_string()))?,
+        record_id: uuid_column(row, "record_id")?,
+        kind: if op == "delete" { ChangeKind::Delete } else { ChangeKind::Upsert },
+        version: u64_column(row, "version")?,
+        record: after.as_deref().map(|text| from_json(text, "after")).transpose()?,
+        hlc: hlc.parse().map_err(|e: sync_core::hlc::ParseHlcError| decode("hlc", e.to_string()))?,
+        device_id: uuid_column(row, "device_id")?,
+        user_id: uuid_column(row, "user_id")?,
+        at: chrono::DateTime::from_timestamp_millis(at).unwrap_or_default(),
+        mutation_id: mutation_id
+            .map(|id| Uuid::parse_str(&id).map_err(|e| decode("mutation_id", e.to_string())))
+            .transpose()?,
+    };
+    Ok((u64_column(row, "seq")?, change))
+}
+
+// ---- idempotency -----------------------------------------------------------------
+
+/// The stored result of a mutation already applied under `key`.
+pub async fn applied_result(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    key: &str,
+) -> Result<Option<MutationResult>, sqlx::Error> {
+    let row = sqlx::query("SELECT result FROM applied_mutations WHERE property_id = $1 AND idempotency_key = $2")
+        .bind(property.to_string())
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| {
+        let text: String = row.try_get("result")?;
+        from_json(&text, "result")
+    })
+    .transpose()
+}
+
+/// Remembers the result of a mutation for its replays.
+pub async fn save_result(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    key: &str,
+    result: &MutationResult,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO applied_mutations (property_id, idempotency_key, mutation_id, result, applied_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(property.to_string())
+    .bind(key)
+    .bind(result.mutation_id.to_string())
+    .bind(json_text(result)?)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+// ---- conflicts -------------------------------------------------------------------
+
+/// Stores a conflict; storing the same conflict again (a replay) changes nothing.
+pub async fn save_conflict(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    conflict: &Conflict,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO conflicts (id, property_id, entity, record_id, kind, status, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(conflict.id.to_string())
+    .bind(property.to_string())
+    .bind(conflict.entity.as_str())
+    .bind(conflict.record_id.to_string())
+    .bind(conflict.kind.as_str())
+    .bind(json_text(conflict)?)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The property's conflicts, newest first, optionally only `open` or `resolved` ones.
+pub async fn list_conflicts(
+    pool: &AnyPool,
+    property: Uuid,
+    status: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Conflict>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT body FROM conflicts WHERE property_id = $1 AND ($2 IS NULL OR status = $2) \
+         ORDER BY created_at DESC, id LIMIT $3",
+    )
+    .bind(property.to_string())
+    .bind(status)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let body: String = row.try_get("body")?;
+            from_json(&body, "body")
+        })
+        .collect()
+}
+
+/// One conflict of the property.
+pub async fn load_conflict(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    id: Uuid,
+) -> Result<Option<Conflict>, sqlx::Error> {
+    let row = sqlx::query("SELECT body FROM conflicts WHERE property_id = $1 AND id = $2")
+        .bind(property.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| {
+        let body: String = row.try_get("body")?;
+        from_json(&body, "body")
+    })
+    .transpose()
+}
+
+/// Marks a conflict resolved, keeping the resolution and who made it.
+pub async fn resolve_conflict(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    conflict: &Conflict,
+    resolution: &serde_json::Value,
+    by: Uuid,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE conflicts SET status = 'resolved', body = $1, resolution = $2, resolved_by = $3, resolved_at = $4 \
+         WHERE property_id = $5 AND id = $6",
+    )
+    .bind(json_text(conflict)?)
+    .bind(json_text(resolution)?)
+    .bind(by.to_string())
+    .bind(now_ms)
+    .bind(property.to_string())
+    .bind(conflict.id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Bad requests: each answered with a 4xx and a `{code, message}` that says what
+//! was wrong, and nothing written.
+
+use serde_json::{Value, json};
+
+use crate::support::Server;
+
+#[tokio::test]
+async fn malformed_requests_get_a_4xx_with_a_code_and_write_nothing() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let valid = desk.insert(
+        sync_core::EntityKind::Guest,
+        uuid::Uuid::now_v7(),
+        crate::support::guest_fields("Ada", "Lovelace", "ada@example.org"),
+    );
+    let mut unknown_field = serde_json::to_value(&valid).expect("mutation json");
+    unknown_field["colour"] = json!("red");
+    let mut unknown_entity = serde_json::to_value(&valid).expect("mutation json");
+    unknown_entity["entity"] = json!("spaceship");
+    let token = desk.token().to_owned();
+
+    struct Case {
+        why: &'static str,
+        method: &'static str,
+        path: &'static str,
+        token: Option<String>,
+        body: Option<String>,
+        status: u16,
+        code: &'static str,
+    }
+    let push_of = |mutation: &Value| json!({"protocol": 1, "mutations": [mutation]}).to_string();
+    let cases = [
+        Case {
+            why: "a body that is not JSON",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some("{\"protocol\": 1, \"mutations\": [".into()),
+            status: 400,
+            code: "malformed_json",
+        },
+        Case {
+            why: "an unknown field in a mutation",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some(push_of(&unknown_field)),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "an unknown entity",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some(push_of(&unknown_entity)),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a wrongly typed protocol",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": "one", "mutations": []}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a protocol the server does not speak",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": 99, "mutations": [valid]}).to_string()),
+            status: 400,
+            code: "unsupported_protocol",
+        },
+        Case {
+            why: "a push without a token",
+            method: "POST",
+            path: "/v1/push",
+            token: None,
+            body: Some(push_of(&serde_json::to_value(&valid).expect("json"))),
+            status: 401,
+            code: "missing_token",
+        },
+        Case {
+            why: "a push with a made-up token",
+            method: "POST",
+            path: "/v1/push",
+            token: Some("f00d".into()),
+            body: Some(push_of(&serde_json::to_value(&valid).expect("json"))),
+            status: 401,
+            code: "invalid_token",
+        },
+        Case {
+            why: "a cursor that is not one",
+            method: "POST",
+            path: "/v1/pull",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": 1, "cursor": "zzz"}).to_string()),
+            status: 400,
+            code: "bad_cursor",
+        },
+        Case {
+            why: "a cursor ahead of the log",
+            method: "POST",
+            path: "/v1/pull",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": 1, "cursor": "c1.ffff"}).to_string()),
+            status: 400,
+            code: "bad_cursor",
+        },
+        Case {
+            why: "an unknown field in a pull",
+            method: "POST",
+            path: "/v1/pull",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": 1, "since": 3}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a conflict id that is not a UUID",
+            method: "GET",
+            path: "/v1/conflicts/42",
+            token: Some(token.clone()),
+            body: None,
+            status: 400,
+            code: "bad_id",
+        },
+        Case {
+            why: "a conflict status that does not exist",
+            method: "GET",
+            path: "/v1/conflicts?status=maybe",
+            token: Some(token.clone()),
+            body: None,
+            status: 400,
+            code: "bad_status",
+        },
+        Case {
+            why: "an endpoint that does not exist",
+            method: "GET",
+            path: "/v1/nothing",
+            token: None,
+            body: None,
+            status: 404,
+            code: "not_found",
+        },
+        Case {
+            why: "an enrollment with a made-up code",
+            method: "POST",
+            path: "/v1/enroll",
+            token: None,
+            body: Some(json!({"code": "AAAA-BBBB-CCCC", "device_name": "x"}).to_string()),
+            status: 401,
+            code: "bad_enrollment_code",
+        },
+    ];
+
+    let before =
+        (server.count("records").await, server.count("change_log").await, server.count("applied_mutations").await);
+    for case in cases {
+        let url = desk.url(case.path);
+        let mut request = match case.method {
+            "GET" => desk.http.get(url),
+            _ => desk.http.post(url),
+        };
+        if let Some(token) = &case.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = case.body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, case.status, "{}: status (body {body})", case.why);
+        assert_eq!(body["code"], json!(case.code), "{}: the code tells a program what was wrong", case.why);
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{}: the message tells a person what was wrong",
+            case.why
+        );
+    }
+    let after =
+        (server.count("records").await, server.count("change_log").await, server.count("applied_mutations").await);
+    assert_eq!(before, after, "no bad request wrote anything");
+
+    let response = desk
+        .http
+        .post(desk.url("/v1/push"))
+        .bearer_auth(desk.token())
+        .body(json!({"protocol": 1, "mutations": []}).to_string())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 415, "a body without a JSON content type is refused");
+    let _ = &mut desk;
+}

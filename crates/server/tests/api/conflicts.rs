@@ -1,0 +1,141 @@
+//! Conflicts end to end: raised by concurrent edits and broken room rules, listed,
+//! and resolved by a manager as a logged change.
+
+use serde_json::{Value, json};
+use sync_core::EntityKind;
+use sync_core::conflict::{Conflict, ConflictKind, ConflictStatus};
+use sync_core::invariants::RuleBreach;
+use sync_core::protocol::Outcome;
+use uuid::Uuid;
+
+use crate::support::{Device, Server, reservation_fields, seed_hotel, version_of};
+
+async fn open_conflicts(device: &Device) -> Vec<Conflict> {
+    let response = device
+        .http
+        .get(device.url("/v1/conflicts?status=open"))
+        .bearer_auth(device.token())
+        .send()
+        .await
+        .expect("conflict list request");
+    assert_eq!(response.status(), 200, "managers and the desk list conflicts");
+    let body: Value = response.json().await.expect("conflict list body");
+    serde_json::from_value(body["conflicts"].clone()).expect("a list of conflicts")
+}
+
+#[tokio::test]
+async fn two_devices_change_one_email_and_the_second_gets_a_conflict_with_both_values() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut desk2 = server.device("P1", "desk2").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let base = json!("sarah@example.org");
+
+    let first = desk.update(EntityKind::Guest, hotel.guest, 1, &[("email", base.clone(), json!("sarah@work.example"))]);
+    version_of(&desk.push_one(first).await, "the first edit of the email applies");
+    let second = desk2.update(EntityKind::Guest, hotel.guest, 1, &[("email", base, json!("s.johnson@home.example"))]);
+    let result = desk2.push_one(second).await;
+    let Outcome::Conflict { conflict, .. } = &result.outcome else {
+        panic!("email is a manual field: a second edit from the same base is a conflict, got {:?}", result.outcome);
+    };
+    assert_eq!(conflict.kind, ConflictKind::Data, "both sides changed one field");
+    let clash = conflict.fields.iter().find(|f| f.field == "email").expect("the email is the contested field");
+    assert_eq!(clash.device, json!("s.johnson@home.example"), "the conflict keeps the second device's value");
+    assert_eq!(clash.server, json!("sarah@work.example"), "and the value the server holds");
+
+    let open = open_conflicts(&manager).await;
+    assert_eq!(open.iter().map(|c| c.id).collect::<Vec<_>>(), vec![conflict.id], "the conflict is listed as open");
+
+    let response = manager
+        .http
+        .post(manager.url(&format!("/v1/conflicts/{}/resolve", conflict.id)))
+        .bearer_auth(manager.token())
+        .json(&json!({"choice": "keep_device"}))
+        .send()
+        .await
+        .expect("resolve request");
+    assert_eq!(response.status(), 200, "a manager resolves the conflict");
+    let resolved: Value = response.json().await.expect("resolution body");
+    assert_eq!(resolved["version"], json!(3), "the resolution is a new version of the guest");
+    assert_eq!(resolved["record"]["email"], json!("s.johnson@home.example"), "keep_device writes the device's value");
+    assert!(open_conflicts(&manager).await.is_empty(), "a resolved conflict is no longer open");
+
+    let changes = desk.pull_all().await;
+    let last = changes.iter().rev().find(|c| c.record_id == hotel.guest).expect("the guest's changes");
+    assert_eq!(last.version, 3, "every device receives the resolution as a change");
+    assert_eq!(last.mutation_id, None, "the server made this change, not a device mutation");
+    assert_eq!(last.user_id, manager.session.user.id, "the log names the manager who resolved it");
+
+    let again = desk
+        .http
+        .post(desk.url(&format!("/v1/conflicts/{}/resolve", conflict.id)))
+        .bearer_auth(desk.token())
+        .json(&json!({"choice": "keep_server"}))
+        .send()
+        .await
+        .expect("resolve request");
+    assert_eq!(again.status(), 403, "only a manager resolves conflicts");
+}
+
+#[tokio::test]
+async fn a_double_booking_by_two_devices_keeps_both_stays_and_lists_the_free_rooms() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut desk2 = server.device("P1", "desk2").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let room_305 = hotel.rooms[0];
+    let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+
+    let a = desk.insert(
+        EntityKind::Reservation,
+        first,
+        reservation_fields(&hotel, room_305, "2026-12-20", "2026-12-23", "T-AAA-0001"),
+    );
+    version_of(&desk.push_one(a).await, "the first stay in 305 is fine");
+    let b = desk2.insert(
+        EntityKind::Reservation,
+        second,
+        reservation_fields(&hotel, room_305, "2026-12-22", "2026-12-25", "T-BBB-0001"),
+    );
+    let result = desk2.push_one(b).await;
+    let Outcome::Conflict { conflict, version, .. } = &result.outcome else {
+        panic!("the second stay in 305 on the 22nd is a double booking, got {:?}", result.outcome);
+    };
+    assert_eq!(conflict.kind, ConflictKind::BusinessRule, "a double booking breaks invariant 1");
+    assert_eq!(*version, Some(1), "the stay is still written: nothing is dropped");
+    let Some(RuleBreach::DoubleBooking { with, free_rooms, .. }) = &conflict.rule else {
+        panic!("the rule names the double booking, got {:?}", conflict.rule);
+    };
+    assert_eq!(with, &vec![first], "it clashes with the first stay");
+    let free: Vec<Uuid> = free_rooms.iter().map(|r| r.room_id).collect();
+    assert_eq!(free, vec![hotel.rooms[1], hotel.rooms[2]], "306 and 307 are free for those nights");
+
+    let stored: Vec<Uuid> =
+        manager.pull_all().await.iter().filter(|c| c.entity == EntityKind::Reservation).map(|c| c.record_id).collect();
+    assert_eq!(stored, vec![first, second], "both reservations are stored and synced");
+
+    let response = manager
+        .http
+        .get(manager.url(&format!("/v1/conflicts/{}", conflict.id)))
+        .bearer_auth(manager.token())
+        .send()
+        .await
+        .expect("conflict request");
+    assert_eq!(response.status(), 200, "the conflict can be read by id");
+    let read: Conflict = response.json().await.expect("conflict body");
+    assert_eq!(read.status, ConflictStatus::Open, "it waits for a decision");
+
+    let response = manager
+        .http
+        .post(manager.url(&format!("/v1/conflicts/{}/resolve", conflict.id)))
+        .bearer_auth(manager.token())
+        .json(&json!({"choice": "move_stay", "room_id": hotel.rooms[2]}))
+        .send()
+        .await
+        .expect("resolve request");
+    assert_eq!(response.status(), 200, "moving the stay to a free room resolves the double booking");
+    let resolved: Value = response.json().await.expect("resolution body");
+    assert_eq!(resolved["record"]["room_id"], json!(hotel.rooms[2].to_string()), "the stay moved to 307");
+}

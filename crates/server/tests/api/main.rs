@@ -1,0 +1,10 @@
+//! The sync server end to end: the real router on port 0, a real SQLite file in a
+//! temp dir, devices that enroll and sign in over HTTP. Modules follow the API:
+//! push and pull, conflicts, security (tenancy, roles, sessions), limits, bad input.
+
+mod bad_input;
+mod conflicts;
+mod limits;
+mod push_pull;
+mod security;
+mod support;

@@ -1,0 +1,119 @@
+//! Push and pull: changes reach other devices, replays have one effect, and one bad
+//! mutation does not sink its batch.
+
+use serde_json::json;
+use sync_core::EntityKind;
+use sync_core::protocol::{ChangeKind, Outcome, RejectCategory};
+use uuid::Uuid;
+
+use crate::support::{Server, guest_fields, version_of};
+
+#[tokio::test]
+async fn an_insert_pushed_by_one_device_is_pulled_by_another() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let desk2 = server.device("P1", "desk2").await;
+    let guest = Uuid::now_v7();
+    let insert = desk.insert(EntityKind::Guest, guest, guest_fields("Ada", "Lovelace", "ada@example.org"));
+    let mutation_id = insert.id;
+    let result = desk.push_one(insert).await;
+    assert_eq!(version_of(&result, "a new guest is applied"), 1, "a new record starts at version 1");
+
+    let changes = desk2.pull_all().await;
+    let change =
+        changes.iter().find(|c| c.record_id == guest).expect("the other device of the property pulls the new guest");
+    assert_eq!(change.kind, ChangeKind::Upsert, "an insert arrives as an upsert");
+    assert_eq!(change.mutation_id, Some(mutation_id), "the change names the mutation that made it");
+    let record = change.record.as_ref().expect("an upsert carries the record");
+    assert_eq!(record["email"], json!("ada@example.org"), "the desk may read contact details");
+    assert_eq!(
+        record["property_id"],
+        json!(desk.property().to_string()),
+        "the server set the record's property from the session"
+    );
+
+    let again = desk2.pull(Some(desk2.pull(None, None).await.cursor), None).await;
+    assert!(again.changes.is_empty() && !again.has_more, "a pull from the latest cursor has nothing new");
+}
+
+#[tokio::test]
+async fn pull_pages_follow_the_cursor_without_gaps_or_repeats() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let batch: Vec<_> = (0..7)
+        .map(|i| {
+            desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Guest", &format!("N{i}"), "g@example.org"))
+        })
+        .collect();
+    desk.push(&batch).await;
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = desk.pull(cursor, Some(3)).await;
+        assert!(page.changes.len() <= 3, "a page holds at most the limit asked for");
+        seen.extend(page.changes.iter().map(|c| c.record_id));
+        cursor = Some(page.cursor);
+        if !page.has_more {
+            break;
+        }
+    }
+    let pushed: Vec<_> = batch.iter().map(|m| m.record_id).collect();
+    assert_eq!(seen, pushed, "pages deliver every change once, in push order");
+}
+
+#[tokio::test]
+async fn the_same_batch_pushed_twice_has_one_effect() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let guest = Uuid::now_v7();
+    let batch = vec![
+        desk.insert(EntityKind::Guest, guest, guest_fields("Ada", "Lovelace", "ada@example.org")),
+        desk.update(EntityKind::Guest, guest, 1, &[("tags", json!([]), json!(["vip"]))]),
+    ];
+    let first = desk.push(&batch).await;
+    let (records, changes) = (server.count("records").await, server.count("change_log").await);
+    let second = desk.push(&batch).await;
+    assert_eq!(first.results, second.results, "a replayed batch is answered with the first results");
+    assert_eq!(server.count("records").await, records, "a replay writes no record");
+    assert_eq!(server.count("change_log").await, changes, "a replay logs no change");
+    assert_eq!(changes, 2, "one change per mutation of the first push");
+    assert_eq!(version_of(&second.results[1], "the tag update applied"), 2, "two mutations, two versions");
+}
+
+#[tokio::test]
+async fn one_bad_mutation_is_rejected_alone_and_the_rest_of_the_batch_applies() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let (a, bad, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut invalid = guest_fields("Bad", "Guest", "bad@example.org");
+    invalid["first_name"] = json!(42);
+    let batch = vec![
+        desk.insert(EntityKind::Guest, a, guest_fields("Ada", "Lovelace", "ada@example.org")),
+        desk.insert(EntityKind::Guest, bad, invalid),
+        desk.insert(EntityKind::Guest, c, guest_fields("Charles", "Babbage", "cb@example.org")),
+    ];
+    let response = desk.push(&batch).await;
+    version_of(&response.results[0], "the mutation before the bad one applies");
+    match &response.results[1].outcome {
+        Outcome::Rejected { category, message } => {
+            assert_eq!(*category, RejectCategory::Validation, "a wrongly typed field is a validation error");
+            assert!(message.contains("first_name"), "the message names the bad field: {message}");
+        }
+        other => panic!("a guest whose first name is a number must be rejected, got {other:?}"),
+    }
+    version_of(&response.results[2], "the mutation after the bad one applies");
+    let pulled: Vec<Uuid> = desk.pull_all().await.iter().map(|c| c.record_id).collect();
+    assert_eq!(pulled, vec![a, c], "the rejected guest left no trace in the log");
+}
+
+#[tokio::test]
+async fn the_same_mutation_from_two_concurrent_requests_has_one_effect() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let insert = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Ada", "Lovelace", "ada@example.org"));
+    let batch = [insert];
+    let (a, b) = tokio::join!(desk.push(&batch), desk.push(&batch));
+    assert_eq!(a.results, b.results, "both requests get the one result");
+    assert_eq!(server.count("records").await, 1, "one record");
+    assert_eq!(server.count("change_log").await, 1, "one change");
+}

@@ -1,0 +1,155 @@
+//! Tenancy, roles and sessions: a property's data is unreachable from another,
+//! roles write only what they may and read only what they may.
+
+use serde_json::json;
+use sync_core::EntityKind;
+use sync_core::conflict::ConflictKind;
+use sync_core::protocol::{Outcome, RejectCategory};
+use uuid::Uuid;
+
+use crate::support::{Server, guest_fields, reservation_fields, seed_hotel, version_of};
+
+fn rejection(outcome: &Outcome) -> (RejectCategory, &str) {
+    match outcome {
+        Outcome::Rejected { category, message } => (*category, message.as_str()),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn another_propertys_session_can_neither_read_nor_write_its_records() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut boss = server.device("P2", "boss").await;
+    let guest = Uuid::now_v7();
+    let insert = desk.insert(EntityKind::Guest, guest, guest_fields("Ada", "Lovelace", "ada@example.org"));
+    version_of(&desk.push_one(insert).await, "P1's guest is created");
+
+    assert!(boss.pull_all().await.is_empty(), "P2 pulls nothing of P1's log");
+
+    let naming_p1 = boss.insert(
+        EntityKind::Guest,
+        Uuid::now_v7(),
+        json!({"property_id": desk.property(), "first_name": "Eve", "last_name": "X",
+               "preferences": [], "notes": [], "tags": []}),
+    );
+    let result = boss.push_one(naming_p1).await;
+    let (category, _) = rejection(&result.outcome);
+    assert_eq!(category, RejectCategory::Permission, "a record naming another property is refused");
+
+    let overwrite = boss.update(EntityKind::Guest, guest, 1, &[("last_name", json!("Lovelace"), json!("Hacked"))]);
+    let result = boss.push_one(overwrite).await;
+    match &result.outcome {
+        Outcome::Conflict { conflict, version, .. } => {
+            assert_eq!(conflict.kind, ConflictKind::MissingEntity, "P2 cannot even see P1's guest");
+            assert_eq!(*version, None, "nothing was written");
+        }
+        other => panic!("an update of another property's record must not apply, got {other:?}"),
+    }
+
+    let p1_guest = desk.pull_all().await.into_iter().filter(|c| c.record_id == guest).collect::<Vec<_>>();
+    assert_eq!(p1_guest.len(), 1, "P1's guest has only its own change");
+    assert_eq!(
+        p1_guest[0].record.as_ref().map(|r| r["last_name"].clone()),
+        Some(json!("Lovelace")),
+        "P1's guest is untouched"
+    );
+
+    let conflict_id = match &result.outcome {
+        Outcome::Conflict { conflict, .. } => conflict.id,
+        _ => unreachable!("checked above"),
+    };
+    let response = desk
+        .http
+        .get(desk.url(&format!("/v1/conflicts/{conflict_id}")))
+        .bearer_auth(desk.token())
+        .send()
+        .await
+        .expect("conflict request");
+    assert_eq!(response.status(), 404, "P1 cannot read P2's conflict either");
+}
+
+#[tokio::test]
+async fn housekeeping_cannot_post_charges_and_reads_no_contact_details() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut house = server.device("P1", "house").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let stay = Uuid::now_v7();
+    let booking = manager.insert(
+        EntityKind::Reservation,
+        stay,
+        reservation_fields(&hotel, hotel.rooms[0], "2026-12-20", "2026-12-23", "T-MGR-0001"),
+    );
+    version_of(&manager.push_one(booking).await, "the stay is booked");
+
+    let charge = house.insert(
+        EntityKind::FolioPosting,
+        Uuid::now_v7(),
+        json!({"reservation_id": stay, "window": 1, "kind": "charge", "idempotency_key": "minibar-1",
+               "amount_minor": 500, "currency": "EUR", "code": "MINIBAR", "description": "Water",
+               "quantity": 1, "posted_by": house.session.user.id, "posted_at": "000001763895925123-00000-00000000-0000-0000-0000-000000000000"}),
+    );
+    let result = house.push_one(charge).await;
+    let (category, message) = rejection(&result.outcome);
+    assert_eq!(category, RejectCategory::Permission, "housekeeping posts no charges: {message}");
+
+    let clean = house.update(EntityKind::Room, hotel.rooms[1], 1, &[("cleaning", json!("clean"), json!("dirty"))]);
+    version_of(&house.push_one(clean).await, "housekeeping changes a room's cleaning status");
+
+    let changes = house.pull_all().await;
+    let reservation = changes.iter().find(|c| c.record_id == stay).expect("housekeeping sees the stay");
+    let record = reservation.record.as_ref().expect("with its record");
+    assert_eq!(record["guest_name"], json!("Sarah Johnson"), "housekeeping reads the guest's name");
+    let guest = changes.iter().find(|c| c.record_id == hotel.guest).expect("housekeeping sees the guest");
+    let record = guest.record.as_ref().expect("with its record");
+    assert!(
+        !record.contains_key("email") && !record.contains_key("phone"),
+        "contact details are redacted for housekeeping: {record:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_signed_out_session_and_a_used_enrollment_code_are_refused() {
+    let server = Server::start().await;
+    let desk = server.device("P1", "desk").await;
+    let response = desk
+        .http
+        .delete(desk.url("/v1/sessions/current"))
+        .bearer_auth(desk.token())
+        .send()
+        .await
+        .expect("sign-out request");
+    assert_eq!(response.status(), 204, "signing out succeeds");
+    let response = desk.pull_raw(&json!({"protocol": 1})).await;
+    assert_eq!(response.status(), 401, "a revoked token is refused");
+    let body: serde_json::Value = response.json().await.expect("error body");
+    assert_eq!(body["code"], json!("revoked_token"), "the code says the session was revoked");
+
+    let code = frontdesk_server::auth::create_enrollment_code(
+        &server.store,
+        "P1",
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("code");
+    let enroll = |name: &'static str| {
+        desk.http.post(desk.url("/v1/enroll")).json(&json!({"code": code.to_lowercase(), "device_name": name})).send()
+    };
+    assert_eq!(enroll("tablet 1").await.expect("enroll").status(), 200, "a code works once, in any case");
+    assert_eq!(enroll("tablet 2").await.expect("enroll").status(), 401, "and never twice");
+
+    let response = desk
+        .http
+        .post(desk.url("/v1/sessions"))
+        .header(
+            frontdesk_server::auth::DEVICE_HEADER,
+            format!("{}:{}", desk.enrollment.device_id, desk.enrollment.device_secret),
+        )
+        .json(&json!({"username": "desk", "password": "wrong password"}))
+        .send()
+        .await
+        .expect("sign-in request");
+    assert_eq!(response.status(), 401, "a wrong password signs nobody in");
+}
