@@ -1,36 +1,227 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
-import { appInfo as loadAppInfoFromBackend, type AppInfo } from './api.ts';
+import {
+  appInfo,
+  catalog as loadCatalog,
+  onConflictsChanged,
+  onSyncAlert,
+  onSyncProgress,
+  onSyncStatus,
+  sessionState,
+  signOut,
+  syncNow,
+  syncStatus,
+  toAppError,
+  type AppError,
+  type AppInfo,
+  type Catalog,
+  type SessionState,
+  type SignedInUser,
+  type SyncAlert,
+  type SyncProgress,
+  type SyncState,
+} from './api.ts';
+import { ErrorNotice } from './components/ErrorNotice.tsx';
+import { StaleBanner } from './components/StaleBanner.tsx';
+import { DeskProvider, subscribeDataChanged } from './desk.tsx';
+import { words } from './records.ts';
+import { navigate, useRoute, type Route } from './routes.ts';
+import { EnrollScreen } from './screens/EnrollScreen.tsx';
+import { FolioScreen } from './screens/FolioScreen.tsx';
+import { GuestsScreen } from './screens/GuestsScreen.tsx';
+import { HistoryScreen } from './screens/HistoryScreen.tsx';
+import { HousekeepingMode } from './screens/HousekeepingMode.tsx';
+import { InventoryScreen } from './screens/InventoryScreen.tsx';
+import { MaintenanceScreen } from './screens/MaintenanceScreen.tsx';
+import { PosScreen } from './screens/PosScreen.tsx';
+import { ReservationScreen } from './screens/ReservationScreen.tsx';
+import { ReservationsScreen } from './screens/ReservationsScreen.tsx';
+import { RoomBoard } from './screens/RoomBoard.tsx';
+import { ServiceRequestsScreen } from './screens/ServiceRequestsScreen.tsx';
+import { SettingsScreen } from './screens/SettingsScreen.tsx';
+import { SignInScreen } from './screens/SignInScreen.tsx';
+import { SyncCenter } from './screens/SyncCenter.tsx';
+import { TapeChartScreen } from './screens/TapeChartScreen.tsx';
+import { TodayScreen } from './screens/TodayScreen.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
-import type { SyncStatus } from './syncStatus.ts';
+import { indicatorStatus, type SyncStatus } from './syncStatus.ts';
 
-// Nothing syncs yet: say so rather than pretend to be synced.
+// Nothing is known about sync until the worker answers: say so rather than pretend to be synced.
 const NOT_CONNECTED: SyncStatus = { kind: 'offline', queued: 0 };
 
-export interface AppProps {
-  /** Where the build information comes from; the Tauri backend unless a test says otherwise. */
-  loadAppInfo?: () => Promise<AppInfo>;
+/** The window: enrollment on first run, then sign-in, then the desk. */
+export function App() {
+  const [session, setSession] = useState<SessionState | undefined>(undefined);
+  const [error, setError] = useState<AppError | undefined>(undefined);
+
+  useEffect(() => {
+    sessionState().then(setSession, (reason: unknown) => setError(toAppError(reason)));
+  }, []);
+
+  if (session === undefined) {
+    return (
+      <main className="gate">
+        <p className="product-name">Frontdesk</p>
+        {error !== undefined ? <ErrorNotice error={error} /> : <p>Starting…</p>}
+      </main>
+    );
+  }
+  if (session.device === null) {
+    return <EnrollScreen onEnrolled={setSession} />;
+  }
+  if (session.user === null) {
+    return <SignInScreen device={session.device} onSignedIn={setSession} />;
+  }
+  return <DeskShell user={session.user} onSignedOut={setSession} />;
 }
 
-/** The front desk window: a header with the sync state, and today's work below it. */
-export function App({ loadAppInfo = loadAppInfoFromBackend }: AppProps) {
+const NAV: { route: Route; label: string; roles?: SignedInUser['role'][] }[] = [
+  { route: { screen: 'today' }, label: 'Today', roles: ['manager', 'front_desk'] },
+  { route: { screen: 'reservations' }, label: 'Reservations', roles: ['manager', 'front_desk'] },
+  { route: { screen: 'tape-chart' }, label: 'Tape chart', roles: ['manager', 'front_desk'] },
+  { route: { screen: 'rooms' }, label: 'Rooms' },
+  { route: { screen: 'housekeeping' }, label: 'Housekeeping', roles: ['manager', 'front_desk', 'housekeeping'] },
+  { route: { screen: 'guests' }, label: 'Guests', roles: ['manager', 'front_desk'] },
+  { route: { screen: 'maintenance' }, label: 'Maintenance' },
+  { route: { screen: 'requests' }, label: 'Requests' },
+  { route: { screen: 'pos' }, label: 'POS', roles: ['manager', 'front_desk'] },
+  { route: { screen: 'inventory' }, label: 'Inventory' },
+  { route: { screen: 'sync', conflicts: false }, label: 'Sync' },
+  { route: { screen: 'settings' }, label: 'Settings' },
+];
+
+function isTyping(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+  );
+}
+
+/** The desk keys: `/` searches reservations, `n` starts a new one. */
+function useDeskKeys() {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) {
+        return;
+      }
+      if (event.key === '/') {
+        event.preventDefault();
+        navigate({ screen: 'reservations' });
+        // The search box exists once the screen has rendered.
+        setTimeout(() => document.getElementById('reservation-search')?.focus(), 0);
+      } else if (event.key === 'n') {
+        event.preventDefault();
+        navigate({ screen: 'reservation', id: null, walkIn: false });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function Screen({ route, user }: { route: Route; user: SignedInUser }) {
+  switch (route.screen) {
+    case 'today':
+      return user.role === 'housekeeping' ? <HousekeepingMode /> : user.role === 'maintenance' ? <MaintenanceScreen /> : <TodayScreen />;
+    case 'reservations':
+      return <ReservationsScreen />;
+    case 'reservation':
+      return <ReservationScreen id={route.id} walkIn={route.walkIn} />;
+    case 'tape-chart':
+      return <TapeChartScreen />;
+    case 'rooms':
+      return <RoomBoard />;
+    case 'housekeeping':
+      return <HousekeepingMode />;
+    case 'folio':
+      return <FolioScreen reservationId={route.reservationId} />;
+    case 'guests':
+      return <GuestsScreen />;
+    case 'maintenance':
+      return <MaintenanceScreen />;
+    case 'requests':
+      return <ServiceRequestsScreen />;
+    case 'pos':
+      return <PosScreen />;
+    case 'inventory':
+      return <InventoryScreen />;
+    case 'history':
+      return <HistoryScreen entity={route.entity} id={route.id} />;
+    case 'settings':
+      return <SettingsScreen />;
+    case 'sync':
+      return <SyncCenter openConflicts={route.conflicts} />;
+  }
+}
+
+interface DeskShellProps {
+  user: SignedInUser;
+  onSignedOut: (state: SessionState) => void;
+}
+
+/** The signed-in desk: header, stale-data banner, navigation and the current screen. */
+export function DeskShell({ user, onSignedOut }: DeskShellProps) {
+  const route = useRoute();
   const [info, setInfo] = useState<AppInfo | undefined>(undefined);
+  const [catalog, setCatalog] = useState<Catalog | undefined>(undefined);
+  const [catalogError, setCatalogError] = useState<AppError | undefined>(undefined);
+  const [sync, setSync] = useState<SyncState | undefined>(undefined);
+  const [progress, setProgress] = useState<SyncProgress | undefined>(undefined);
+  const [alert, setAlert] = useState<SyncAlert | undefined>(undefined);
+  const [syncError, setSyncError] = useState<AppError | undefined>(undefined);
+  useDeskKeys();
+
+  const reloadCatalog = useCallback(() => {
+    loadCatalog().then(
+      (loaded) => {
+        setCatalog(loaded);
+        setCatalogError(undefined);
+      },
+      (reason: unknown) => setCatalogError(toAppError(reason)),
+    );
+  }, []);
 
   useEffect(() => {
     let current = true;
-    loadAppInfo().then(
-      (loaded) => {
-        if (current) {
-          setInfo(loaded);
+    // The version line is a nicety: the desk works without it.
+    appInfo().then((loaded) => current && setInfo(loaded), () => undefined);
+    syncStatus().then((state) => current && setSync(state), () => undefined);
+    reloadCatalog();
+    const stops = [
+      onSyncStatus((state) => {
+        setSync(state);
+        if (state.state !== 'syncing') {
+          setProgress(undefined);
         }
-      },
-      // The version line is a nicety: the desk works without it.
-      () => undefined,
-    );
+      }),
+      onSyncProgress(setProgress),
+      onSyncAlert(setAlert),
+      onConflictsChanged((change) => setSync((old) => (old === undefined ? old : { ...old, open_conflicts: change.open }))),
+    ];
+    const stopCatalog = subscribeDataChanged(['room', 'room_type', 'property', 'staff_user', 'device'], reloadCatalog);
     return () => {
       current = false;
+      stopCatalog();
+      for (const stop of stops) {
+        void Promise.resolve(stop).then((unlisten) => unlisten?.());
+      }
     };
-  }, [loadAppInfo]);
+  }, [reloadCatalog]);
+
+  const status = sync === undefined ? NOT_CONNECTED : indicatorStatus(sync, progress);
+  const onIndicator = () => {
+    if (status.kind === 'conflicts') {
+      navigate({ screen: 'sync', conflicts: true });
+      return;
+    }
+    setSyncError(undefined);
+    syncNow().catch((reason: unknown) => setSyncError(toAppError(reason)));
+  };
+  const doSignOut = () => {
+    signOut().then(onSignedOut, (reason: unknown) => setSyncError(toAppError(reason)));
+  };
+  const nav = NAV.filter((item) => item.roles === undefined || item.roles.includes(user.role));
+  const active = route.screen === 'reservation' ? 'reservations' : route.screen === 'folio' || route.screen === 'history' ? '' : route.screen;
 
   return (
     <div className="app">
@@ -43,11 +234,67 @@ export function App({ loadAppInfo = loadAppInfoFromBackend }: AppProps) {
             </span>
           )}
         </div>
-        <SyncIndicator status={NOT_CONNECTED} title="not connected to a server yet" />
+        <nav className="app-nav" aria-label="Screens">
+          {nav.map((item) => (
+            <a
+              key={item.label}
+              href={`#/${item.route.screen}`}
+              aria-current={item.route.screen === active ? 'page' : undefined}
+              className="app-nav__link"
+            >
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <div className="app-header__right">
+          <SyncIndicator
+            status={status}
+            onClick={onIndicator}
+            {...(sync === undefined
+              ? { title: 'not connected to a server yet' }
+              : sync.state === 'disabled'
+                ? { title: 'sync is turned off in settings' }
+                : {})}
+          />
+          <span className="app-header__user" aria-label="Signed in as">
+            {user.display_name} <span className="muted-light">({words(user.role)})</span>
+          </span>
+          <button type="button" className="app-header__sign-out" onClick={doSignOut}>
+            Sign out
+          </button>
+        </div>
       </header>
+      {progress !== undefined && (
+        <div className="header-progress">
+          <progress
+            aria-label={`Syncing: ${progress.phase === 'push' ? 'sending changes' : 'receiving changes'}`}
+            value={progress.done}
+            {...(progress.total !== null ? { max: progress.total } : {})}
+          />
+        </div>
+      )}
+      <StaleBanner sync={sync} />
+      {alert !== undefined && alert.level !== 'info' && (
+        <div className={`alert-bar alert-bar--${alert.level}`} role="alert">
+          {alert.message}
+          <button type="button" onClick={() => setAlert(undefined)} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      <ErrorNotice error={syncError} />
       <main className="app-main">
-        <h1>Today</h1>
-        <p className="app-main__placeholder">Arrivals, departures and rooms will appear here.</p>
+        {catalog === undefined ? (
+          catalogError !== undefined ? (
+            <ErrorNotice error={catalogError} />
+          ) : (
+            <p>Loading the property…</p>
+          )
+        ) : (
+          <DeskProvider value={{ catalog, user, sync, signOut: doSignOut }}>
+            <Screen route={route} user={user} />
+          </DeskProvider>
+        )}
       </main>
     </div>
   );

@@ -54,3 +54,45 @@ export function lastSyncText(status: SyncStatus, now: Date): string | undefined 
   }
   return undefined;
 }
+
+/** The worker's state as the `sync-status` event carries it (the fields the indicator reads). */
+export interface WorkerState {
+  state: 'idle' | 'syncing' | 'offline' | 'error' | 'disabled';
+  pending: number;
+  failed: number;
+  held: number;
+  open_conflicts: number;
+  last_sync_at: string | null;
+  reason: string | null;
+}
+
+/**
+ * The indicator's state from the worker's: an error first, then conflicts (they need a
+ * person), then what the worker is doing. Refused changes count as an error so they are not
+ * mistaken for a healthy queue.
+ */
+export function indicatorStatus(state: WorkerState, progress?: { done: number; total: number | null }): SyncStatus {
+  const lastSyncAt = state.last_sync_at === null ? undefined : new Date(state.last_sync_at);
+  const queued = state.pending + state.failed + state.held;
+  if (state.state === 'error') {
+    return { kind: 'error', reason: state.reason ?? 'sync failed' };
+  }
+  if (state.open_conflicts > 0) {
+    return { kind: 'conflicts', count: state.open_conflicts };
+  }
+  if (state.state === 'offline' || state.state === 'disabled') {
+    return lastSyncAt === undefined ? { kind: 'offline', queued } : { kind: 'offline', queued, lastSyncAt };
+  }
+  if (state.failed > 0) {
+    return { kind: 'error', reason: `${plural(state.failed, 'change', 'changes')} refused by the server` };
+  }
+  if (state.state === 'syncing' || state.pending > 0) {
+    return progress !== undefined && progress.total !== null
+      ? { kind: 'syncing', done: progress.done, total: progress.total }
+      : { kind: 'syncing' };
+  }
+  if (lastSyncAt === undefined) {
+    return { kind: 'offline', queued };
+  }
+  return { kind: 'synced', lastSyncAt };
+}

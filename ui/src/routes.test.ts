@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+
+import { href, parseRoute, type Route } from './routes.ts';
+
+describe('routes', () => {
+  it.each<[string, Route]>([
+    ['', { screen: 'today' }],
+    ['#/nowhere', { screen: 'today' }],
+    ['#/reservations', { screen: 'reservations' }],
+    ['#/reservations/new', { screen: 'reservation', id: null, walkIn: false }],
+    ['#/reservations/walk-in', { screen: 'reservation', id: null, walkIn: true }],
+    ['#/reservations/r-42', { screen: 'reservation', id: 'r-42', walkIn: false }],
+    ['#/folio/r-42', { screen: 'folio', reservationId: 'r-42' }],
+    ['#/history/guest/g-1', { screen: 'history', entity: 'guest', id: 'g-1' }],
+    ['#/sync/conflicts', { screen: 'sync', conflicts: true }],
+    ['#/rooms', { screen: 'rooms' }],
+  ])('%s is %o and back', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+    if (hash.startsWith('#/') && hash !== '#/nowhere') {
+      expect(href(route)).toBe(hash);
+    }
+  });
+});

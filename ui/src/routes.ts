@@ -1,0 +1,89 @@
+// Hash routes: `#/reservations/<id>` survives a reload of the webview and needs no router.
+
+import { useEffect, useState } from 'react';
+
+import type { EntityKind } from './records.ts';
+
+export type Route =
+  | { screen: 'today' }
+  | { screen: 'reservations' }
+  | { screen: 'reservation'; id: string | null; walkIn: boolean }
+  | { screen: 'tape-chart' }
+  | { screen: 'rooms' }
+  | { screen: 'housekeeping' }
+  | { screen: 'folio'; reservationId: string }
+  | { screen: 'guests' }
+  | { screen: 'maintenance' }
+  | { screen: 'requests' }
+  | { screen: 'pos' }
+  | { screen: 'inventory' }
+  | { screen: 'history'; entity: EntityKind; id: string }
+  | { screen: 'settings' }
+  | { screen: 'sync'; conflicts: boolean };
+
+/** The route of a location hash; unknown hashes go to today. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter((part) => part !== '').map(decodeURIComponent);
+  const [first, second, third] = parts;
+  switch (first) {
+    case 'reservations':
+      if (second === 'new') {
+        return { screen: 'reservation', id: null, walkIn: false };
+      }
+      if (second === 'walk-in') {
+        return { screen: 'reservation', id: null, walkIn: true };
+      }
+      return second === undefined ? { screen: 'reservations' } : { screen: 'reservation', id: second, walkIn: false };
+    case 'tape-chart':
+    case 'rooms':
+    case 'housekeeping':
+    case 'guests':
+    case 'maintenance':
+    case 'requests':
+    case 'pos':
+    case 'inventory':
+    case 'settings':
+      return { screen: first };
+    case 'folio':
+      return second === undefined ? { screen: 'today' } : { screen: 'folio', reservationId: second };
+    case 'history':
+      return second === undefined || third === undefined
+        ? { screen: 'today' }
+        : { screen: 'history', entity: second as EntityKind, id: third };
+    case 'sync':
+      return { screen: 'sync', conflicts: second === 'conflicts' };
+    default:
+      return { screen: 'today' };
+  }
+}
+
+/** The hash of a route. */
+export function href(route: Route): string {
+  switch (route.screen) {
+    case 'reservation':
+      return route.id !== null ? `#/reservations/${route.id}` : route.walkIn ? '#/reservations/walk-in' : '#/reservations/new';
+    case 'folio':
+      return `#/folio/${route.reservationId}`;
+    case 'history':
+      return `#/history/${route.entity}/${route.id}`;
+    case 'sync':
+      return route.conflicts ? '#/sync/conflicts' : '#/sync';
+    default:
+      return `#/${route.screen}`;
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = href(route);
+}
+
+/** The current route, following the hash. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const follow = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
+  return route;
+}

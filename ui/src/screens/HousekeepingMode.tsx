@@ -1,0 +1,157 @@
+import { useState, type FormEvent } from 'react';
+
+import { myTasks, progressTask, reportMaintenance } from '../api.ts';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { Field } from '../components/Field.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { useAction, useDesk, useLoad, useRoomLookup, useVerdict } from '../desk.tsx';
+import { words, type HousekeepingTask, type IssueSeverity, type TaskStatus } from '../records.ts';
+
+/**
+ * The one-tap step of a task: what a housekeeper does next, and the statuses it moves the
+ * task through (the task lifecycle has no pending -> inspected, so an inspection goes through
+ * done). `progress_task` sets the room's cleaning status with the task's.
+ */
+export function nextStep(task: HousekeepingTask): { label: string; path: TaskStatus[] } | undefined {
+  if (task.kind === 'inspection') {
+    switch (task.status) {
+      case 'pending':
+      case 'in_progress':
+        return { label: 'Mark inspected', path: ['done', 'inspected'] };
+      case 'done':
+        return { label: 'Mark inspected', path: ['inspected'] };
+      case 'inspected':
+        return undefined;
+    }
+  }
+  switch (task.status) {
+    case 'pending':
+    case 'in_progress':
+      return { label: task.kind === 'turndown' ? 'Mark done' : 'Mark clean', path: ['done'] };
+    case 'done':
+      return { label: 'Mark inspected', path: ['inspected'] };
+    case 'inspected':
+      return undefined;
+  }
+}
+
+/** A tablet screen for the signed-in housekeeper: their tasks, one tap each, and issue reports. */
+export function HousekeepingMode() {
+  const { user } = useDesk();
+  const tasks = useLoad<HousekeepingTask[]>(myTasks, [], ['housekeeping_task', 'room']);
+  const roomOf = useRoomLookup();
+  const action = useAction();
+  const verdict = useVerdict('progress_task');
+  const blocked = verdict?.verdict === 'block';
+  const [reportFor, setReportFor] = useState<string | undefined>(undefined);
+
+  const tap = async (task: HousekeepingTask) => {
+    const step = nextStep(task);
+    if (step === undefined) {
+      return;
+    }
+    await action.run(async () => {
+      for (const to of step.path) {
+        await progressTask(task.id, to);
+      }
+      tasks.reload();
+    });
+  };
+
+  return (
+    <section className="screen housekeeping" aria-labelledby="housekeeping-title">
+      <h1 id="housekeeping-title">My rooms · {user.display_name}</h1>
+      {verdict !== undefined && <p className={`notice notice--${verdict.verdict}`}>{verdict.message}</p>}
+      <ErrorNotice error={tasks.error ?? action.error} />
+      {tasks.data?.length === 0 && <p>No tasks for you right now.</p>}
+      <ul className="task-list" aria-label="My tasks">
+        {(tasks.data ?? []).map((task) => {
+          const room = roomOf(task.room_id);
+          const step = nextStep(task);
+          const number = room?.number ?? '?';
+          return (
+            <li key={task.id} className={`task task--${task.status}`}>
+              <div className="task__room">Room {number}</div>
+              <div className="task__what">
+                {words(task.kind)} · priority {task.priority}
+              </div>
+              <div className="task__status">
+                <StatusBadge status={task.status} />
+                {room !== undefined && <StatusBadge status={room.cleaning} />}
+              </div>
+              {step !== undefined && (
+                <button
+                  type="button"
+                  className="touch primary"
+                  disabled={action.busy || blocked}
+                  title={blocked ? verdict.message : undefined}
+                  onClick={() => void tap(task)}
+                  aria-label={`${step.label}: room ${number}`}
+                >
+                  {step.label}
+                </button>
+              )}
+              <button type="button" className="touch" onClick={() => setReportFor(task.room_id)} aria-label={`Report an issue in room ${number}`}>
+                Report issue
+              </button>
+              {reportFor === task.room_id && <IssueForm roomId={task.room_id} roomNumber={number} onDone={() => setReportFor(undefined)} />}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+/** Reports a maintenance issue in a room, optionally taking it out of order. */
+export function IssueForm({ roomId, roomNumber, onDone }: { roomId: string; roomNumber: string; onDone: () => void }) {
+  const [description, setDescription] = useState('');
+  const [severity, setSeverity] = useState<IssueSeverity>('medium');
+  const [outOfOrder, setOutOfOrder] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (description.trim() === '') {
+      setError('Describe the issue');
+      return;
+    }
+    setError(undefined);
+    const done = await action.run(() =>
+      reportMaintenance({ room_id: roomId, description: description.trim(), severity, out_of_order: outOfOrder ? { until: null } : null }),
+    );
+    if (done !== undefined) {
+      onDone();
+    }
+  };
+  return (
+    <form className="issue-form" onSubmit={submit} noValidate aria-label={`Report an issue in room ${roomNumber}`}>
+      <Field label="What is wrong" error={error ?? (action.error?.field === 'description' ? action.error.message : undefined)}>
+        {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
+      <Field label="Severity">
+        {(p) => (
+          <select {...p} value={severity} onChange={(e) => setSeverity(e.target.value as IssueSeverity)}>
+            {(['low', 'medium', 'high', 'urgent'] as const).map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <label className="check touch">
+        <input type="checkbox" checked={outOfOrder} onChange={(e) => setOutOfOrder(e.target.checked)} /> Take the room out of order
+      </label>
+      {action.error?.field !== 'description' && <ErrorNotice error={action.error} />}
+      <div className="actions">
+        <button type="submit" className="touch primary" disabled={action.busy}>
+          Send report
+        </button>
+        <button type="button" className="touch" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

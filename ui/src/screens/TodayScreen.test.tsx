@@ -1,0 +1,72 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+import * as api from '../api.ts';
+import { renderInDesk, reservation, ROOMS } from '../test/fixtures.tsx';
+import { TodayScreen } from './TodayScreen.tsx';
+
+vi.mock('../api.ts', async (importOriginal) => (await import('../test/apiMock.ts')).mockApi(await importOriginal()));
+
+const ARRIVING = reservation({ id: 'r-1', guest_name: 'Sarah Johnson', room_id: ROOMS[2]!.id });
+const SECOND = reservation({ id: 'r-2', guest_name: 'Tom Berg', confirmation: 'H-2024-0043', room_id: ROOMS[3]!.id });
+const LEAVING = reservation({ id: 'r-3', guest_name: 'Lea Weber', status: 'checked_in', arrival: '2026-03-12', departure: '2026-03-14' });
+
+beforeEach(() => {
+  vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [ARRIVING, SECOND], departures: [LEAVING], in_house: [LEAVING] });
+  vi.mocked(api.checkIn).mockResolvedValue({ ...ARRIVING, status: 'checked_in' });
+  vi.mocked(api.checkOut).mockResolvedValue({ ...LEAVING, status: 'checked_out' });
+});
+
+describe('TodayScreen', () => {
+  it('lists arrivals, departures and in-house stays with their rooms', async () => {
+    renderInDesk(<TodayScreen />);
+
+    const arrivals = within(await screen.findByRole('region', { name: /Arrivals/ }));
+    expect(arrivals.getByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305');
+    expect(within(screen.getByRole('region', { name: /Departures/ })).getByText('Lea Weber')).toBeInTheDocument();
+    expect(within(screen.getByRole('region', { name: /In house/ })).getByText('Lea Weber')).toBeInTheDocument();
+  });
+
+  it('checks in with the button', async () => {
+    renderInDesk(<TodayScreen />);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Check in Sarah Johnson' }));
+
+    expect(api.checkIn).toHaveBeenCalledWith('r-1');
+  });
+
+  it('checks in the selected arrival with Enter, arrows moving the selection', async () => {
+    renderInDesk(<TodayScreen />);
+    const first = await screen.findByRole('listitem', { name: /Sarah Johnson/ });
+
+    first.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    expect(screen.getByRole('listitem', { name: /Tom Berg/ })).toHaveFocus();
+    await userEvent.keyboard('{Enter}');
+
+    expect(api.checkIn).toHaveBeenCalledWith('r-2');
+  });
+
+  it('shows why a check-out was refused', async () => {
+    vi.mocked(api.checkOut).mockRejectedValue({
+      code: 'rule_broken',
+      message: 'Check-out needs a zero balance; the folio shows 70.00 EUR',
+      breach: { rule: 'check_out_with_balance', balance: { EUR: 7000 } },
+    });
+    renderInDesk(<TodayScreen />);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Check out Lea Weber' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Check-out needs a zero balance');
+    expect(screen.getByText('Settle the folio, then check out again.')).toBeInTheDocument();
+  });
+
+  it('opens a walk-in', async () => {
+    renderInDesk(<TodayScreen />);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Walk-in' }));
+
+    expect(window.location.hash).toBe('#/reservations/walk-in');
+  });
+});

@@ -1,0 +1,153 @@
+import type { KeyboardEvent } from 'react';
+
+import { checkIn, checkOut, today, type Today } from '../api.ts';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { shortDate } from '../dates.ts';
+import { useAction, useLoad, useRoomLookup, useVerdict } from '../desk.tsx';
+import type { Reservation } from '../records.ts';
+import { navigate } from '../routes.ts';
+
+/** Moves focus between the rows of a list with the arrow keys. */
+function moveFocus(event: KeyboardEvent<HTMLElement>) {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') {
+    return;
+  }
+  const row = (event.target as HTMLElement).closest('li');
+  const next = event.key === 'ArrowDown' ? row?.nextElementSibling : row?.previousElementSibling;
+  if (next instanceof HTMLElement) {
+    event.preventDefault();
+    next.focus();
+  }
+}
+
+interface StayListProps {
+  title: string;
+  stays: Reservation[];
+  empty: string;
+  /** The row's main action (check in, check out), also run by Enter on a selected row. */
+  action?: { label: string; run: (stay: Reservation) => void; enabled: (stay: Reservation) => boolean; blockedBy?: string | undefined };
+}
+
+/** A list of stays for the day; rows are focusable, arrows move, Enter runs the action. */
+export function StayList({ title, stays, empty, action }: StayListProps) {
+  const roomOf = useRoomLookup();
+  const id = title.toLowerCase().replaceAll(' ', '-');
+  return (
+    <section className="panel stay-list" aria-labelledby={id}>
+      <h2 id={id}>
+        {title} <span className="count">{stays.length}</span>
+      </h2>
+      {stays.length === 0 ? (
+        <p className="muted">{empty}</p>
+      ) : (
+        <ul aria-labelledby={id}>
+          {stays.map((stay) => {
+            const can = action !== undefined && action.enabled(stay) && action.blockedBy === undefined;
+            return (
+              <li
+                key={stay.id}
+                tabIndex={0}
+                className="stay-row"
+                aria-label={`${stay.guest_name}, ${stay.confirmation}, room ${roomOf(stay.room_id)?.number ?? 'not assigned'}`}
+                onKeyDown={(event) => {
+                  moveFocus(event);
+                  if (event.key === 'Enter' && event.target === event.currentTarget && action !== undefined && can) {
+                    event.preventDefault();
+                    action.run(stay);
+                  }
+                }}
+              >
+                <a href={`#/reservations/${stay.id}`} className="stay-row__guest" tabIndex={-1}>
+                  {stay.guest_name}
+                </a>
+                <span className="mono">{stay.confirmation}</span>
+                <span>Room {roomOf(stay.room_id)?.number ?? '—'}</span>
+                <span className="muted">
+                  {shortDate(stay.arrival)} – {shortDate(stay.departure)}
+                </span>
+                <StatusBadge status={stay.status} />
+                <a href={`#/folio/${stay.id}`} className="button" tabIndex={-1}>
+                  Folio
+                </a>
+                {action !== undefined && (
+                  <button
+                    type="button"
+                    className="primary"
+                    tabIndex={-1}
+                    disabled={!can}
+                    title={action.blockedBy}
+                    onClick={() => action.run(stay)}
+                    aria-label={`${action.label} ${stay.guest_name}`}
+                  >
+                    {action.label}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** The desk's day: arrivals to check in, departures to check out, who is in house. */
+export function TodayScreen() {
+  const day = useLoad<Today>(today, [], ['reservation', 'room', 'folio_posting']);
+  const act = useAction();
+  const checkInVerdict = useVerdict('check_in');
+  const checkOutVerdict = useVerdict('check_out');
+  const blocked = (verdict: typeof checkInVerdict) => (verdict?.verdict === 'block' ? verdict.message : undefined);
+
+  return (
+    <section className="screen" aria-labelledby="today-title">
+      <div className="screen__title-row">
+        <h1 id="today-title">
+          Today{day.data !== undefined ? ` · ${shortDate(day.data.business_date)}` : ''}
+        </h1>
+        <button type="button" className="primary" onClick={() => navigate({ screen: 'reservation', id: null, walkIn: true })}>
+          Walk-in
+        </button>
+      </div>
+      {[checkInVerdict, checkOutVerdict].map(
+        (verdict) =>
+          verdict !== undefined && (
+            <p key={verdict.operation} className={`notice notice--${verdict.verdict}`}>
+              {verdict.verdict === 'block' ? 'Blocked: ' : ''}
+              {verdict.message}
+            </p>
+          ),
+      )}
+      <ErrorNotice error={day.error ?? act.error} />
+      {act.error?.code === 'rule_broken' && act.error.breach?.rule === 'check_out_with_balance' && (
+        <p className="muted">Settle the folio, then check out again.</p>
+      )}
+      <div className="today-grid">
+        <StayList
+          title="Arrivals"
+          stays={day.data?.arrivals ?? []}
+          empty="No arrivals left today."
+          action={{
+            label: 'Check in',
+            run: (stay) => void act.run(() => checkIn(stay.id)),
+            enabled: (stay) => stay.status === 'confirmed' && stay.arrival <= (day.data?.business_date ?? stay.arrival) && !act.busy,
+            blockedBy: blocked(checkInVerdict),
+          }}
+        />
+        <StayList
+          title="Departures"
+          stays={day.data?.departures ?? []}
+          empty="No departures left today."
+          action={{
+            label: 'Check out',
+            run: (stay) => void act.run(() => checkOut(stay.id)),
+            enabled: (stay) => stay.status === 'checked_in' && !act.busy,
+            blockedBy: blocked(checkOutVerdict),
+          }}
+        />
+        <StayList title="In house" stays={day.data?.in_house ?? []} empty="Nobody in house." />
+      </div>
+    </section>
+  );
+}
