@@ -2,45 +2,90 @@
 //! the crate, and answer JSON or an [`AppError`].
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get, post};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sync_core::conflict::{Conflict, ResolutionChoice};
-use sync_core::protocol::{PullResponse, PushRequest, PushResponse};
+use sync_core::protocol::{
+    EnrollRequest, Enrollment, PullResponse, PushRequest, PushResponse, SignInRequest, SignedIn,
+};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
-use crate::auth::{self, EnrollRequest, Enrollment, Session, SignInRequest, SignedIn};
+use crate::auth::{self, Session};
 use crate::conflicts::{self, ConflictFilter, ConflictList, Resolved};
 use crate::error::{ApiJson, AppError};
+use crate::history::{self, History, RestoreRequest, Restored};
+
+/// Every endpoint of the API: method, path (axum's syntax) and handler. The router
+/// is built from this table and the OpenAPI document is checked against it, so the
+/// two cannot drift apart.
+fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/v1/health", get(health)),
+        ("GET", "/v1/openapi.json", get(openapi)),
+        ("GET", "/metrics", get(metrics)),
+        ("POST", "/v1/enroll", post(enroll)),
+        ("POST", "/v1/sessions", post(sign_in)),
+        ("DELETE", "/v1/sessions/current", delete(sign_out)),
+        ("POST", "/v1/push", post(push)),
+        ("POST", "/v1/pull", post(pull)),
+        ("GET", "/v1/live", get(live)),
+        ("GET", "/v1/conflicts", get(list_conflicts)),
+        ("GET", "/v1/conflicts/{id}", get(get_conflict)),
+        ("POST", "/v1/conflicts/{id}/resolve", post(resolve_conflict)),
+        ("GET", "/v1/records/{entity}/{id}/history", get(record_history)),
+        ("POST", "/v1/records/{entity}/{id}/restore", post(restore_record)),
+    ]
+}
+
+/// Every route the router serves, as `(method, path)`.
+pub fn routes() -> Vec<(&'static str, &'static str)> {
+    endpoints().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
 
 /// The API's router with its layers: body limit, gzip both ways, timeout, tracing.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/sessions", post(sign_in))
-        .route("/v1/sessions/current", delete(sign_out))
-        .route("/v1/push", post(push))
-        .route("/v1/pull", post(pull))
-        .route("/v1/conflicts", get(list_conflicts))
-        .route("/v1/conflicts/{id}", get(get_conflict))
-        .route("/v1/conflicts/{id}/resolve", post(resolve_conflict))
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
         .fallback(no_route)
         // The limit applies to the body as handlers read it, after decompression, so
         // a small gzip bomb cannot expand past it.
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(middleware::from_fn_with_state(config.request_timeout, timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Cuts a request that takes longer than `limit` with 408 `{code: "timeout"}`; the
+/// handler's future is dropped, so a transaction still open rolls back (one that
+/// committed stays, and the device's retry is answered from the idempotency
+/// table). A live stream is not cut: its response (the headers) is ready at once.
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the request took longer than {} s and was cut: retry it (a retried push never applies twice)",
+                limit.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 async fn no_route() -> AppError {
@@ -92,7 +137,43 @@ async fn pull(
     session: Session,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<PullResponse>, AppError> {
-    crate::pull::pull(&state, &session, body).await.map(Json)
+    let started = std::time::Instant::now();
+    let page = crate::pull::pull(&state, &session, body).await;
+    state.metrics.pull_seconds.observe(started.elapsed().as_secs_f64());
+    page.map(Json)
+}
+
+async fn live(State(state): State<AppState>, session: Session) -> impl IntoResponse {
+    let receiver = state.live.subscribe(session.property_id);
+    let lasts = (session.expires_at - (state.now)()).to_std().unwrap_or_default();
+    crate::live::stream(receiver, state.metrics.clone(), state.config.live_keep_alive, lasts)
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], state.metrics.render())
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::DOCUMENT)
+}
+
+async fn record_history(
+    State(state): State<AppState>,
+    session: Session,
+    Path((entity, id)): Path<(String, String)>,
+) -> Result<Json<History>, AppError> {
+    let (entity, id) = history::parse_path(&entity, &id)?;
+    history::history(&state, &session, entity, id).await.map(Json)
+}
+
+async fn restore_record(
+    State(state): State<AppState>,
+    session: Session,
+    Path((entity, id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<RestoreRequest>,
+) -> Result<Json<Restored>, AppError> {
+    let (entity, id) = history::parse_path(&entity, &id)?;
+    history::restore(&state, &session, entity, id, &request).await.map(Json)
 }
 
 async fn list_conflicts(

@@ -12,18 +12,17 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use sync_core::EntityKind;
 use sync_core::domain::Role;
+use sync_core::protocol::{DEVICE_HEADER, EnrollRequest, Enrollment, SignInRequest, SignedIn, UserInfo};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::admin::{self, AdminTx};
 use crate::error::AppError;
 use crate::store::{Store, millis};
-
-/// The header carrying a device's credential when staff sign in: `<device id>:<secret>`.
-pub const DEVICE_HEADER: &str = "frontdesk-device";
 
 /// Hex of SHA-256 of `secret`.
 pub fn digest(secret: &str) -> String {
@@ -126,7 +125,13 @@ pub async fn create_property(
     if name.trim().is_empty() || timezone.trim().is_empty() {
         return Err(AdminError::Invalid("the name and the time zone must not be empty".into()));
     }
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AdminError::Invalid(format!(
+            "`{timezone}` is not an IANA time zone (like Europe/Lisbon): the property's \"today\" depends on it"
+        )));
+    }
     let id = Uuid::now_v7();
+    let mut write = store.begin_write().await?;
     let result = sqlx::query(
         "INSERT INTO properties (id, code, name, timezone, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -136,13 +141,20 @@ pub async fn create_property(
     .bind(timezone)
     .bind(currency)
     .bind(millis(now))
-    .execute(store.pool())
+    .execute(&mut *write.tx)
     .await;
     match result {
-        Ok(_) => Ok(id),
-        Err(err) if unique_violation(&err) => Err(AdminError::Invalid(format!("a property with code `{code}` exists"))),
-        Err(err) => Err(err.into()),
+        Ok(_) => {}
+        Err(err) if unique_violation(&err) => {
+            return Err(AdminError::Invalid(format!("a property with code `{code}` exists")));
+        }
+        Err(err) => return Err(err.into()),
     }
+    // The property reaches devices as a record too.
+    let mut tx = AdminTx::within(write, store, id, now).await?;
+    tx.upsert(EntityKind::Property, id, admin::property_fields(code, name, timezone, currency)).await?;
+    tx.commit(crate::live::DEFAULT_CHANNEL).await?;
+    Ok(id)
 }
 
 async fn property_id(store: &Store, code: &str) -> Result<Uuid, AdminError> {
@@ -176,6 +188,7 @@ pub async fn create_user(store: &Store, user: &NewUser<'_>, now: DateTime<Utc>) 
     }
     let hash = hash_password(user.password)?;
     let id = Uuid::now_v7();
+    let mut write = store.begin_write().await?;
     let result = sqlx::query(
         "INSERT INTO staff_users (id, property_id, username, display_name, role, password_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -187,15 +200,21 @@ pub async fn create_user(store: &Store, user: &NewUser<'_>, now: DateTime<Utc>) 
     .bind(role_name(user.role))
     .bind(hash)
     .bind(millis(now))
-    .execute(store.pool())
+    .execute(&mut *write.tx)
     .await;
     match result {
-        Ok(_) => Ok(id),
+        Ok(_) => {}
         Err(err) if unique_violation(&err) => {
-            Err(AdminError::Invalid(format!("the property already has a user `{}`", user.username)))
+            return Err(AdminError::Invalid(format!("the property already has a user `{}`", user.username)));
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
     }
+    // The staff list reaches devices as records (without the password hash).
+    let mut tx = AdminTx::within(write, store, property, now).await?;
+    let record = admin::staff_fields(user.username, user.display_name, role_name(user.role), true);
+    tx.upsert(EntityKind::StaffUser, id, record).await?;
+    tx.commit(crate::live::DEFAULT_CHANNEL).await?;
+    Ok(id)
 }
 
 /// Makes a one-time enrollment code for a device of the property, valid `ttl`.
@@ -220,24 +239,6 @@ pub async fn create_enrollment_code(
 }
 
 // ---- enrollment and sessions (API) ---------------------------------------------------
-
-/// `POST /v1/enroll` body.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnrollRequest {
-    pub code: String,
-    pub device_name: String,
-}
-
-/// What an enrolled device keeps.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Enrollment {
-    pub device_id: Uuid,
-    /// Shown once; the server keeps only its digest.
-    pub device_secret: String,
-    pub property_id: Uuid,
-    pub prefix: String,
-}
 
 fn random_prefix() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -301,38 +302,17 @@ pub async fn enroll(store: &Store, request: &EnrollRequest, now: DateTime<Utc>) 
         .bind(digest(&normalise_code(&request.code)))
         .execute(&mut *write.tx)
         .await?;
-    write.commit().await?;
-    Ok(Enrollment {
-        device_id,
-        device_secret: secret,
-        property_id: Uuid::parse_str(&property).map_err(AppError::internal)?,
-        prefix,
-    })
-}
-
-/// `POST /v1/sessions` body.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignInRequest {
-    pub username: String,
-    pub password: String,
-}
-
-/// The signed-in user, as the device shows them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UserInfo {
-    pub id: Uuid,
-    pub username: String,
-    pub display_name: String,
-}
-
-/// A new session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SignedIn {
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
-    pub user: UserInfo,
-    pub role: Role,
+    let property_id = Uuid::parse_str(&property).map_err(AppError::internal)?;
+    // The device reaches the property's devices as a record (without its secret).
+    let mut tx = AdminTx::within(write, store, property_id, now).await?;
+    tx.upsert(EntityKind::Device, device_id, admin::device_fields(name, &prefix, false)).await.map_err(
+        |err| match err {
+            AdminError::Database(err) => AppError::from(err),
+            other => AppError::internal(other),
+        },
+    )?;
+    tx.commit(crate::live::DEFAULT_CHANNEL).await?;
+    Ok(Enrollment { device_id, device_secret: secret, property_id, prefix })
 }
 
 /// Checks the device credential header; returns `(device id, property id)`.
@@ -369,6 +349,7 @@ pub async fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<SignedIn, AppError> {
     let (device, property) = authenticate_device(&state.store, headers).await?;
+    state.limiter.check(device, &state.metrics)?;
     let bad = || AppError::unauthorized("bad_credentials", "the username or the password is wrong");
     let row = sqlx::query(
         "SELECT id, display_name, role, password_hash FROM staff_users \
@@ -434,6 +415,8 @@ pub struct Session {
     pub device_id: Uuid,
     pub property_id: Uuid,
     pub role: Role,
+    /// When the session ends (a live stream closes then).
+    pub expires_at: DateTime<Utc>,
 }
 
 impl FromRequestParts<AppState> for Session {
@@ -482,11 +465,14 @@ impl FromRequestParts<AppState> for Session {
             Uuid::parse_str(&text).map_err(AppError::internal)
         };
         let role: String = row.try_get("role")?;
+        let device_id = uuid("device_id")?;
+        state.limiter.check(device_id, &state.metrics)?;
         Ok(Session {
             user_id: uuid("user_id")?,
-            device_id: uuid("device_id")?,
+            device_id,
             property_id: uuid("property_id")?,
             role: parse_role(&role).ok_or_else(|| AppError::internal(format_args!("stored role `{role}`")))?,
+            expires_at: DateTime::from_timestamp_millis(expires_at).unwrap_or_default(),
             token_hash,
         })
     }

@@ -100,7 +100,7 @@ pub async fn resolve(
     let now = (state.now)();
     let now_ms = store::millis(now);
     let mut write = state.store.begin_write().await?;
-    store::lock_property(&mut write.tx, session.property_id).await?;
+    let first_seq = store::lock_property(&mut write.tx, session.property_id).await?;
     let mut conflict = store::load_conflict(&mut write.tx, session.property_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("this property has no conflict with that id"))?;
@@ -129,6 +129,7 @@ pub async fn resolve(
             Ok(mut clock) => clock.tick(u64::try_from(now_ms).unwrap_or_default()),
             Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
         };
+        store::save_clock(&mut write.tx, session.property_id, hlc).await?;
         let author = Author { device_id: session.device_id, user_id: session.user_id, hlc, at: now };
         let mut clocks: BTreeMap<String, sync_core::Hlc> = current.field_clocks.clone();
         for field in &changed {
@@ -171,7 +172,15 @@ pub async fn resolve(
     let resolution = serde_json::to_value(&choice).map_err(AppError::internal)?;
     store::resolve_conflict(&mut write.tx, session.property_id, &conflict, &resolution, session.user_id, now_ms)
         .await?;
+    let last_seq = store::last_seq(&mut write.tx, session.property_id).await?;
+    if last_seq > first_seq {
+        let backend = state.store.backend();
+        state.live.announce(&mut write.tx, backend, &state.config.live_channel, session.property_id, last_seq).await?;
+    }
     write.commit().await?;
+    if last_seq > first_seq {
+        state.changed(session.property_id, last_seq);
+    }
     let (version, record) = match written {
         Some((version, mut record)) => {
             permissions::redact(session.role, conflict.entity, &mut record);

@@ -1,8 +1,9 @@
 //! Frontdesk's sync server: the authoritative store of each property.
 //!
-//! It owns the HTTP API (`/v1`: enroll, sessions, push, pull, conflicts), the
-//! database schema and its migrations, staff and device auth, and the admin
-//! actions of the CLI. It does not own merge or conflict rules: every push is
+//! It owns the HTTP API (`/v1`: enroll, sessions, push, pull, the live stream,
+//! conflicts, record history and restore; `/metrics`; the OpenAPI document), the
+//! database schema and its migrations, staff and device auth, rate limits, and the
+//! admin actions of the CLI (property, staff, policies, demo hotel, import). It does not own merge or conflict rules: every push is
 //! planned by `sync_core::plan` and checked with `sync_core::invariants`, the very
 //! code the devices run, so both sides decide alike.
 //!
@@ -16,13 +17,23 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sync_core::{Clock, PolicyTable};
+use sync_core::Clock;
 use uuid::Uuid;
 
+use crate::limits::{DeviceLimiter, RateLimit};
+use crate::live::Live;
+use crate::metrics::Metrics;
+
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod conflicts;
 pub mod error;
+pub mod history;
+pub mod limits;
+pub mod live;
+pub mod metrics;
+pub mod openapi;
 pub mod permissions;
 pub mod pull;
 pub mod push;
@@ -43,6 +54,16 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Longest a request may take before it is cut with 408 (and rolled back).
     pub request_timeout: Duration,
+    /// How often the live stream sends a keep-alive comment.
+    pub live_keep_alive: Duration,
+    /// The PostgreSQL `NOTIFY` channel of this deployment (processes sharing a
+    /// database and this name tell each other of new changes).
+    pub live_channel: String,
+    /// Requests per second (and burst) of one device.
+    pub rate_limit: RateLimit,
+    /// Test hook: how long a push waits after its commit before answering, so a
+    /// test can cut the connection between the two. Zero in production.
+    pub answer_delay: Duration,
 }
 
 impl Default for Config {
@@ -52,6 +73,13 @@ impl Default for Config {
             max_batch: 1000,
             max_body_bytes: 8 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            live_keep_alive: Duration::from_secs(15),
+            live_channel: live::DEFAULT_CHANNEL.to_owned(),
+            // A live device pushes and pulls once per edit (a busy desk: a few a
+            // second; the propagation benchmark: ~35 a second); the burst absorbs a
+            // reconnect's pull pages.
+            rate_limit: RateLimit { per_second: 100, burst: 300 },
+            answer_delay: Duration::ZERO,
         }
     }
 }
@@ -65,11 +93,13 @@ pub struct AppState {
     pub store: Store,
     /// The server's hybrid logical clock; held only between awaits, never across.
     pub clock: Arc<Mutex<Clock>>,
-    /// Merge policies (the defaults of DOMAIN.md; per-property overrides to come).
-    pub policies: Arc<PolicyTable>,
     pub config: Arc<Config>,
     /// The wall clock, passed in so tests can move time.
     pub now: fn() -> DateTime<Utc>,
+    /// Fan-out of new changes to the live streams.
+    pub live: Live,
+    pub metrics: Arc<Metrics>,
+    pub limiter: DeviceLimiter,
 }
 
 impl AppState {
@@ -78,18 +108,41 @@ impl AppState {
         AppState {
             store,
             clock: Arc::new(Mutex::new(Clock::new(SERVER_NODE))),
-            policies: Arc::new(PolicyTable::defaults()),
+            limiter: DeviceLimiter::new(config.rate_limit),
             config: Arc::new(config),
             now: Utc::now,
+            live: Live::default(),
+            metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// Moves the server clock past the last timestamp it handed out before a restart
+    /// (kept in the database), so it never goes back even if the wall clock did.
+    pub async fn resume_clock(&self) -> Result<(), sqlx::Error> {
+        if let Some(last) = store::last_clock(self.store.pool()).await?
+            && let Ok(mut clock) = self.clock.lock()
+            && clock.last() < last
+        {
+            *clock = Clock::resume(SERVER_NODE, last);
+        }
+        Ok(())
+    }
+
+    /// After a commit that grew `property`'s log to `seq`: wakes this process's live
+    /// streams (other processes hear of it through [`Live::announce`]).
+    pub fn changed(&self, property: Uuid, seq: u64) {
+        self.live.publish(property, seq);
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` until `shutdown` completes. On PostgreSQL it first
+/// listens for the other processes' changes, so live streams hear of them all.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.resume_clock().await.map_err(std::io::Error::other)?;
+    state.live.listen(&state.store, &state.config.live_channel).await.map_err(std::io::Error::other)?;
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use frontdesk_server::admin::{self, DemoOptions};
 use frontdesk_server::auth::{self, NewUser};
+use frontdesk_server::limits::RateLimit;
 use frontdesk_server::{AppState, Config, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -22,6 +24,10 @@ struct Database {
     /// Database URL: sqlite://PATH (or a bare file path) or postgres://USER@HOST/DB.
     #[arg(long, env = "FRONTDESK_DATABASE")]
     database: String,
+    /// PostgreSQL NOTIFY channel of the deployment: server processes sharing a
+    /// database and this name wake each other's live streams.
+    #[arg(long, env = "FRONTDESK_LIVE_CHANNEL", default_value = frontdesk_server::live::DEFAULT_CHANNEL)]
+    live_channel: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +39,59 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         db: Database,
+        /// Longest a request may take before it is cut with 408.
+        #[arg(long, env = "FRONTDESK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+        request_timeout_secs: u64,
+        /// Requests per second one device may make (sustained).
+        #[arg(long, env = "FRONTDESK_RATE_LIMIT", default_value_t = 100)]
+        rate_limit: u32,
+        /// Requests one device may make in a burst.
+        #[arg(long, env = "FRONTDESK_RATE_BURST", default_value_t = 300)]
+        rate_burst: u32,
+        /// Most mutations in one push.
+        #[arg(long, env = "FRONTDESK_MAX_BATCH", default_value_t = 1000)]
+        max_batch: usize,
+        /// Hours a staff session lasts.
+        #[arg(long, env = "FRONTDESK_SESSION_HOURS", default_value_t = 12)]
+        session_hours: u32,
+    },
+    /// Set a property's merge policies from a TOML file (see sync core's PolicyTable).
+    SetPolicies {
+        #[command(flatten)]
+        db: Database,
+        /// Code of the property.
+        #[arg(long)]
+        property: String,
+        /// The policy file, e.g. `[guest]\nemail = "last_writer_wins"`.
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// Create (or bring up to date) a demo hotel: rooms, staff, guests, reservations.
+    SeedDemo {
+        #[command(flatten)]
+        db: Database,
+        /// Code of the property (created when missing).
+        #[arg(long)]
+        property: String,
+        /// Number of rooms, on 4 floors.
+        #[arg(long, default_value_t = 40)]
+        rooms: u32,
+        /// Days ahead over which reservations arrive.
+        #[arg(long, default_value_t = 21)]
+        days: u32,
+        /// Password of the demo staff users created by this run.
+        #[arg(long, env = "FRONTDESK_PASSWORD", hide_env_values = true, default_value = "demo-password")]
+        password: String,
+    },
+    /// Import reservations in the benchmark's JSON Lines format (.jsonl or .jsonl.gz).
+    ImportReservations {
+        #[command(flatten)]
+        db: Database,
+        /// Code of the property.
+        #[arg(long)]
+        property: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
     },
     /// Create a property (a hotel).
     CreateProperty {
@@ -103,13 +162,21 @@ async fn open(db: &Database) -> Result<Store, String> {
 async fn run(cli: Cli) -> Result<(), String> {
     let now = chrono::Utc::now();
     match cli.command {
-        Command::Serve { listen, db } => {
+        Command::Serve { listen, db, request_timeout_secs, rate_limit, rate_burst, max_batch, session_hours } => {
             let store = open(&db).await?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|err| format!("cannot listen on {listen}: {err}"))?;
             tracing::info!(%listen, "frontdesk sync server listening");
-            let state = AppState::new(store.clone(), Config::default());
+            let config = Config {
+                request_timeout: std::time::Duration::from_secs(request_timeout_secs.max(1)),
+                rate_limit: RateLimit { per_second: rate_limit, burst: rate_burst },
+                max_batch: max_batch.max(1),
+                session_ttl: chrono::Duration::hours(i64::from(session_hours.max(1))),
+                live_channel: db.live_channel.clone(),
+                ..Config::default()
+            };
+            let state = AppState::new(store.clone(), config);
             frontdesk_server::serve(listener, state, shutdown_signal()).await.map_err(|err| err.to_string())?;
             store.close().await;
         }
@@ -133,6 +200,50 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let id = auth::create_user(&store, &user, now).await.map_err(|err| err.to_string())?;
             println!("{id}");
+            store.close().await;
+        }
+        Command::SetPolicies { db, property, file } => {
+            let text = std::fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+            let store = open(&db).await?;
+            admin::set_policies(&store, &property, &text).await.map_err(|err| err.to_string())?;
+            println!("merge policies of {property} set from {}", file.display());
+            store.close().await;
+        }
+        Command::SeedDemo { db, property, rooms, days, password } => {
+            let store = open(&db).await?;
+            let options =
+                DemoOptions { property_code: &property, rooms, days, password: &password, channel: &db.live_channel };
+            let hotel = admin::seed_demo(&store, &options, now).await.map_err(|err| err.to_string())?;
+            println!(
+                "demo hotel {property}: {} room types, {} rooms, {} reservations ({} records written)",
+                hotel.room_types, hotel.rooms, hotel.reservations, hotel.written
+            );
+            for (username, role, password) in &hotel.users {
+                match password {
+                    Some(password) => println!("user {username} ({role}) password {password}"),
+                    None => println!("user {username} ({role}) existed already: password unchanged"),
+                }
+            }
+            println!("enrollment code (24 h, one device): {}", hotel.enrollment_code);
+            store.close().await;
+        }
+        Command::ImportReservations { db, property, file } => {
+            let store = open(&db).await?;
+            let started = std::time::Instant::now();
+            let report = admin::import_reservations(&store, &property, &file, &db.live_channel, now)
+                .await
+                .map_err(|err| err.to_string())?;
+            println!(
+                "imported {} reservations of {} read ({} already there) in {:.2} s: {} guests, {} rooms, {} room types created",
+                report.reservations,
+                report.read,
+                report.existing,
+                started.elapsed().as_secs_f64(),
+                report.guests,
+                report.rooms,
+                report.room_types
+            );
+            println!("{} overlapping stays stored and raised as business-rule conflicts", report.conflicts);
             store.close().await;
         }
         Command::EnrollmentCode { db, property, ttl_hours } => {

@@ -10,17 +10,22 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::AnyConnection;
 use sqlx::{Acquire, Row};
 use sync_core::conflict::{Author, Conflict, ServerRecord};
 use sync_core::domain::{Reservation, Role};
-use sync_core::invariants::{Stay, check_stay_room};
+use sync_core::domain::{ReservationStatus, Room};
+use sync_core::invariants::{
+    PostingAmount, RoomState, RuleBreach, Stay, balance, check_in_problems, check_out_breach, check_stay_room,
+    occupancy_breach,
+};
+use sync_core::protocol::DomainAction;
 use sync_core::protocol::{
     ChangeKind, FieldChange, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCategory,
 };
-use sync_core::{EntityKind, Fields, PROTOCOL_VERSION, Plan, plan};
+use sync_core::{EntityKind, Fields, Operation, PROTOCOL_VERSION, Plan, PolicyTable, plan};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -36,6 +41,10 @@ struct Batch<'a> {
     /// The property's active staff: a mutation's author must be one of them.
     staff: HashSet<Uuid>,
     now: DateTime<Utc>,
+    /// The property's date now, in its time zone: "today" of the check-in rules.
+    today: NaiveDate,
+    /// The property's merge policies.
+    policies: PolicyTable,
 }
 
 /// Applies a push; see the module doc.
@@ -60,9 +69,18 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
     let now = (state.now)();
     let now_ms = u64::try_from(store::millis(now)).unwrap_or_default();
     let mut write = state.store.begin_write().await?;
-    store::lock_property(&mut write.tx, session.property_id).await?;
+    let first_seq = store::lock_property(&mut write.tx, session.property_id).await?;
     let staff = active_staff(&mut write.tx, session.property_id).await?;
-    let batch = Batch { state, session, staff, now };
+    let settings = store::property_settings(&mut write.tx, session.property_id).await?;
+    let today = property_today(&settings.timezone, now);
+    let policies = match settings.policies.as_deref() {
+        None => PolicyTable::defaults(),
+        Some(text) => PolicyTable::from_toml(text).unwrap_or_else(|err| {
+            tracing::error!(%err, "the property's stored policies do not parse; using the defaults");
+            PolicyTable::defaults()
+        }),
+    };
+    let batch = Batch { state, session, staff, now, today, policies };
     let mut results = Vec::with_capacity(request.mutations.len());
     let mut entities = Vec::with_capacity(request.mutations.len());
     for mutation in request.mutations {
@@ -72,11 +90,29 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
         }
         results.push(apply(&batch, &mut write.tx, mutation).await?);
     }
-    write.commit().await?;
     let server_hlc = match state.clock.lock() {
         Ok(mut clock) => clock.tick(now_ms),
         Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
     };
+    store::save_clock(&mut write.tx, session.property_id, server_hlc).await?;
+    let last_seq = store::last_seq(&mut write.tx, session.property_id).await?;
+    if last_seq > first_seq {
+        state
+            .live
+            .announce(&mut write.tx, state.store.backend(), &state.config.live_channel, session.property_id, last_seq)
+            .await?;
+    }
+    write.commit().await?;
+    if last_seq > first_seq {
+        state.changed(session.property_id, last_seq);
+    }
+    if !state.config.answer_delay.is_zero() {
+        tokio::time::sleep(state.config.answer_delay).await;
+    }
+    state.metrics.pushes.inc();
+    for result in &results {
+        state.metrics.count_outcome(&result.outcome);
+    }
     for (result, entity) in results.iter_mut().zip(entities) {
         redact_outcome(session.role, entity, &mut result.outcome);
     }
@@ -126,7 +162,7 @@ fn authorise(batch: &Batch<'_>, mutation: &mut Mutation) -> Result<(), String> {
         }
         Some(_) => Ok(()),
         None => {
-            if mutation.op == sync_core::Operation::Insert {
+            if mutation.op == Operation::Insert {
                 mutation.changes.insert("property_id".into(), FieldChange { base: Value::Null, value: property });
             }
             Ok(())
@@ -212,13 +248,26 @@ async fn decide_and_write(
             parents.insert((kind, id));
         }
     }
-    let planned = plan(mutation, current.as_ref(), &batch.state.policies, |kind, id| parents.contains(&(kind, id)));
+    // A posting whose idempotency key is stored already (another device, another
+    // id) is that posting: answered as applied, never stored twice.
+    if mutation.entity == EntityKind::FolioPosting
+        && mutation.op == Operation::Insert
+        && current.is_none()
+        && let Some(key) = mutation.changes.get("idempotency_key").and_then(|c| c.value.as_str())
+        && let Some((existing, version)) = store::posting_by_key(&mut *conn, property, key).await?
+        && existing != mutation.record_id
+    {
+        tracing::info!(%existing, duplicate = %mutation.record_id, "a posting's idempotency key is stored already");
+        return Ok(Outcome::Applied { version });
+    }
+    let planned = plan(mutation, current.as_ref(), &batch.policies, |kind, id| parents.contains(&(kind, id)));
 
     Ok(match planned {
         Plan::Reject { category, message } => rejected(category, message),
         Plan::Unchanged => Outcome::Applied { version: current.as_ref().map_or(0, |c| c.version) },
         Plan::Conflict(conflict) => {
             store::save_conflict(&mut *conn, property, &conflict, store::millis(batch.now)).await?;
+            batch.state.metrics.count_conflict(conflict.kind);
             Outcome::Conflict { version: None, record: None, conflict }
         }
         Plan::Delete => {
@@ -260,6 +309,11 @@ async fn decide_and_write(
             Outcome::Applied { version }
         }
         Plan::Write { record, changed, merged, conflict } => {
+            if mutation.entity == EntityKind::FolioPosting
+                && let Err(message) = check_reversal(conn, property, &record).await?
+            {
+                return Ok(rejected(RejectCategory::Validation, message));
+            }
             let version = current.as_ref().map_or(1, |c| c.version + 1);
             let author = Author::of(mutation);
             let mut clocks = current.as_ref().map(|c| c.field_clocks.clone()).unwrap_or_default();
@@ -296,11 +350,25 @@ async fn decide_and_write(
                 },
             )
             .await?;
+            if mutation.entity.parents().next().is_some() {
+                release_dependency(&mut *conn, property, mutation, batch.now).await?;
+            }
             // Nothing is dropped: a record that breaks a room rule is still written,
             // and the breach becomes a conflict for a person to settle.
             let mut conflicts: Vec<Box<Conflict>> = Vec::new();
-            if mutation.entity == EntityKind::Reservation {
-                for breach in room_breaches(conn, property, &record).await? {
+            let mut breaches = Vec::new();
+            match mutation.entity {
+                EntityKind::Reservation => {
+                    breaches.extend(room_breaches(conn, property, &record).await?);
+                    breaches.extend(action_breaches(batch, conn, mutation, &record).await?);
+                }
+                EntityKind::Room if changed.iter().any(|f| f == "occupancy") => {
+                    breaches.extend(occupancy_breach_of(conn, property, &record).await?);
+                }
+                _ => {}
+            }
+            {
+                for breach in breaches {
                     conflicts.push(Box::new(Conflict::business_rule(
                         mutation,
                         breach,
@@ -312,6 +380,7 @@ async fn decide_and_write(
             conflicts.extend(conflict);
             for conflict in &conflicts {
                 store::save_conflict(&mut *conn, property, conflict, store::millis(batch.now)).await?;
+                batch.state.metrics.count_conflict(conflict.kind);
             }
             match conflicts.into_iter().next() {
                 Some(conflict) => Outcome::Conflict { version: Some(version), record: Some(record), conflict },
@@ -323,11 +392,11 @@ async fn decide_and_write(
 }
 
 /// Invariants 1 and 2 for a stay just written: double booking and blocked rooms.
-async fn room_breaches(
+pub(crate) async fn room_breaches(
     conn: &mut AnyConnection,
     property: Uuid,
     record: &Fields,
-) -> Result<Vec<sync_core::invariants::RuleBreach>, sqlx::Error> {
+) -> Result<Vec<RuleBreach>, sqlx::Error> {
     let Ok(reservation) = serde_json::from_value::<Reservation>(Value::Object(record.clone())) else {
         tracing::warn!("a planned reservation does not read as one; room rules not checked");
         return Ok(Vec::new());
@@ -343,9 +412,21 @@ async fn room_breaches(
         departure: reservation.departure,
         status: reservation.status,
     };
-    let rooms = store::load_rooms(&mut *conn, property).await?;
+    let Some(room_id) = reservation.room_id else {
+        return Ok(Vec::new());
+    };
     let arrival = reservation.arrival.to_string();
     let departure = reservation.departure.to_string();
+    // The common case first, cheaply: the one room and its stays on those nights.
+    // Only a breach needs every room and stay of the nights, for the free rooms.
+    let Some(room) = load_room(&mut *conn, property, room_id).await? else {
+        return Ok(Vec::new());
+    };
+    let same_room = store::room_stays(&mut *conn, property, room_id, &arrival, &departure).await?;
+    if check_stay_room(&stay, std::slice::from_ref(&room), &same_room).is_empty() {
+        return Ok(Vec::new());
+    }
+    let rooms = store::load_rooms(&mut *conn, property).await?;
     let stays = store::overlapping_stays(&mut *conn, property, &arrival, &departure).await?;
     Ok(check_stay_room(&stay, &rooms, &stays))
 }
@@ -355,4 +436,164 @@ fn redact_outcome(role: Role, entity: EntityKind, outcome: &mut Outcome) {
     if let Outcome::Merged { record, .. } | Outcome::Conflict { record: Some(record), .. } = outcome {
         permissions::redact(role, entity, record);
     }
+}
+
+/// The date at `now` in the property's time zone (UTC when the zone is unknown).
+pub fn property_today(timezone: &str, now: DateTime<Utc>) -> NaiveDate {
+    match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => {
+            tracing::warn!(timezone, "the property's time zone is unknown; its dates follow UTC");
+            now.date_naive()
+        }
+    }
+}
+
+fn room_state(room: Room) -> RoomState {
+    RoomState {
+        id: room.id,
+        number: room.number,
+        room_type_id: room.room_type_id,
+        cleaning: room.cleaning,
+        occupancy: room.occupancy,
+        availability: room.availability,
+        blocked_from: room.blocked_from,
+        blocked_until: room.blocked_until,
+    }
+}
+
+async fn load_room(conn: &mut AnyConnection, property: Uuid, id: Uuid) -> Result<Option<RoomState>, sqlx::Error> {
+    let current = store::load_record(&mut *conn, property, EntityKind::Room, id).await?;
+    Ok(current
+        .filter(|room| !room.deleted)
+        .and_then(|room| serde_json::from_value::<Room>(Value::Object(room.fields)).ok())
+        .map(room_state))
+}
+
+/// Invariants 3 and 6 for a check-in or check-out that landed: the room is ready
+/// and the stay arrives by today; the folio is settled at departure. The stay is
+/// written either way (the guest is in, or gone): a breach becomes a conflict.
+async fn action_breaches(
+    batch: &Batch<'_>,
+    conn: &mut AnyConnection,
+    mutation: &Mutation,
+    record: &Fields,
+) -> Result<Vec<RuleBreach>, sqlx::Error> {
+    let Operation::Action(action) = mutation.op else {
+        return Ok(Vec::new());
+    };
+    let Ok(reservation) = serde_json::from_value::<Reservation>(Value::Object(record.clone())) else {
+        return Ok(Vec::new());
+    };
+    let property = batch.session.property_id;
+    match action {
+        DomainAction::CheckIn if reservation.status == ReservationStatus::CheckedIn => {
+            let room = match reservation.room_id {
+                Some(id) => load_room(conn, property, id).await?,
+                None => None,
+            };
+            // The move was allowed by the lifecycle: the stay was confirmed.
+            let stay = Stay {
+                id: reservation.id,
+                room_type_id: reservation.room_type_id,
+                room_id: reservation.room_id,
+                arrival: reservation.arrival,
+                departure: reservation.departure,
+                status: ReservationStatus::Confirmed,
+            };
+            let mut problems = check_in_problems(&stay, room.as_ref(), batch.today);
+            // Another stay already in the room (a room marked vacant by mistake).
+            if let Some(room) = room.as_ref() {
+                let others: Vec<Uuid> = store::in_house_stays(conn, property, room.id)
+                    .await?
+                    .into_iter()
+                    .filter(|id| *id != reservation.id)
+                    .collect();
+                if !others.is_empty() && room.occupancy == sync_core::domain::Occupancy::Vacant {
+                    problems.push(format!("room {} has another guest checked in", room.number));
+                }
+            }
+            Ok(if problems.is_empty() { Vec::new() } else { vec![RuleBreach::CheckInPrecondition { problems }] })
+        }
+        DomainAction::CheckOut if reservation.status == ReservationStatus::CheckedOut => {
+            let postings = store::stay_postings(conn, property, reservation.id).await?;
+            let owed = balance(postings.iter().map(|p| PostingAmount {
+                kind: p.kind,
+                amount_minor: p.amount_minor,
+                currency: &p.currency,
+            }));
+            Ok(check_out_breach(&owed).into_iter().collect())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Invariant 7 after a room's occupancy changed: occupied with exactly one in-house
+/// stay, vacant with none.
+async fn occupancy_breach_of(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    record: &Fields,
+) -> Result<Option<RuleBreach>, sqlx::Error> {
+    let Ok(room) = serde_json::from_value::<Room>(Value::Object(record.clone())) else {
+        return Ok(None);
+    };
+    let in_house = store::in_house_stays(conn, property, room.id).await?;
+    Ok(occupancy_breach(&room_state(room), &in_house))
+}
+
+/// A correction must reverse a posting of the same stay, by no more than what is
+/// left of it after earlier corrections.
+async fn check_reversal(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    record: &Fields,
+) -> Result<Result<(), String>, sqlx::Error> {
+    let Some(reversed) = uuid_of(record.get("reverses")) else {
+        return Ok(Ok(()));
+    };
+    let Some(stay) = uuid_of(record.get("reservation_id")) else {
+        return Ok(Ok(()));
+    };
+    let amount = record.get("amount_minor").and_then(Value::as_i64).unwrap_or_default();
+    let postings = store::stay_postings(conn, property, stay).await?;
+    let Some(original) = postings.iter().find(|p| p.id == reversed) else {
+        return Ok(Err(
+            "a correction reverses a posting of the same stay's folio; this one names another stay's".into()
+        ));
+    };
+    if original.reverses.is_some() {
+        return Ok(Err("a correction cannot itself be reversed: post a new charge or payment instead".into()));
+    }
+    let already: i64 = postings.iter().filter(|p| p.reverses == Some(reversed)).map(|p| p.amount_minor).sum();
+    let left = original.amount_minor.saturating_add(already);
+    if amount.signum() == original.amount_minor.signum() || amount.saturating_abs() > left.saturating_abs() {
+        return Ok(Err(format!(
+            "a correction takes back at most what is left of the posting ({} of {}), with the opposite sign; this one is {}",
+            sync_core::invariants::format_minor(left),
+            sync_core::invariants::format_minor(original.amount_minor),
+            sync_core::invariants::format_minor(amount)
+        )));
+    }
+    Ok(Ok(()))
+}
+
+/// A mutation that once waited for its parent (a dependency conflict) and now
+/// applied: its conflict is settled, with nobody to ask.
+async fn release_dependency(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    mutation: &Mutation,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let id = Uuid::new_v5(&mutation.id, sync_core::ConflictKind::Dependency.as_str().as_bytes());
+    let Some(mut conflict) = store::load_conflict(&mut *conn, property, id).await? else {
+        return Ok(());
+    };
+    if conflict.status == sync_core::conflict::ConflictStatus::Resolved {
+        return Ok(());
+    }
+    conflict.status = sync_core::conflict::ConflictStatus::Resolved;
+    let resolution = serde_json::json!({"choice": "released", "reason": "the record it waited for arrived"});
+    store::resolve_conflict(&mut *conn, property, &conflict, &resolution, mutation.user_id, store::millis(now)).await
 }

@@ -16,6 +16,8 @@ async fn malformed_requests_get_a_4xx_with_a_code_and_write_nothing() {
     );
     let mut unknown_field = serde_json::to_value(&valid).expect("mutation json");
     unknown_field["colour"] = json!("red");
+    let mut wrong_hlc = serde_json::to_value(&valid).expect("mutation json");
+    wrong_hlc["hlc"] = json!(12345);
     let mut unknown_entity = serde_json::to_value(&valid).expect("mutation json");
     unknown_entity["entity"] = json!("spaceship");
     let token = desk.token().to_owned();
@@ -157,6 +159,69 @@ async fn malformed_requests_get_a_4xx_with_a_code_and_write_nothing() {
             status: 401,
             code: "bad_enrollment_code",
         },
+        Case {
+            why: "mutations that are an object, not a list",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": 1, "mutations": {"0": valid}}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a clock that is a number",
+            method: "POST",
+            path: "/v1/push",
+            token: Some(token.clone()),
+            body: Some(push_of(&wrong_hlc)),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a page size that is text",
+            method: "POST",
+            path: "/v1/pull",
+            token: Some(token.clone()),
+            body: Some(json!({"protocol": 1, "limit": "ten"}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a restore of a version that is text",
+            method: "POST",
+            path: "/v1/records/guest/00000000-0000-0000-0000-000000000001/restore",
+            token: Some(token.clone()),
+            body: Some(json!({"version": "first"}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a resolution choice that does not exist",
+            method: "POST",
+            path: "/v1/conflicts/00000000-0000-0000-0000-000000000001/resolve",
+            token: Some(token.clone()),
+            body: Some(json!({"choice": "flip_a_coin"}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a device name that is a number",
+            method: "POST",
+            path: "/v1/enroll",
+            token: None,
+            body: Some(json!({"code": "AAAA-BBBB-CCCC", "device_name": 7}).to_string()),
+            status: 422,
+            code: "invalid_body",
+        },
+        Case {
+            why: "a history of an entity that does not exist",
+            method: "GET",
+            path: "/v1/records/spaceship/00000000-0000-0000-0000-000000000001/history",
+            token: Some(token.clone()),
+            body: None,
+            status: 400,
+            code: "unknown_entity",
+        },
     ];
 
     let before =
@@ -198,4 +263,36 @@ async fn malformed_requests_get_a_4xx_with_a_code_and_write_nothing() {
         .expect("request");
     assert_eq!(response.status(), 415, "a body without a JSON content type is refused");
     let _ = &mut desk;
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_is_refused_without_inflating_it_whole() {
+    use std::io::Write;
+    let server = Server::start().await;
+    let desk = server.device("P1", "desk").await;
+    // 64 MiB of spaces inside a JSON string: about 64 KiB gzipped.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(b"{\"protocol\": 1, \"mutations\": [], \"pad\": \"").expect("gzip");
+    let chunk = vec![b' '; 1024 * 1024];
+    for _ in 0..64 {
+        encoder.write_all(&chunk).expect("gzip");
+    }
+    encoder.write_all(b"\"}").expect("gzip");
+    let bomb = encoder.finish().expect("gzip");
+    assert!(bomb.len() < 1024 * 1024, "the bomb is small on the wire: {} bytes", bomb.len());
+    let response = desk
+        .http
+        .post(desk.url("/v1/push"))
+        .bearer_auth(desk.token())
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(bomb)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413, "it inflates past the body limit and is refused");
+    let body: Value = response.json().await.expect("error body");
+    assert_eq!(body["code"], json!("payload_too_large"));
+    let health = desk.http.get(desk.url("/v1/health")).send().await.expect("health");
+    assert_eq!(health.status(), 200, "the server is unharmed");
 }

@@ -139,3 +139,99 @@ async fn a_double_booking_by_two_devices_keeps_both_stays_and_lists_the_free_roo
     let resolved: Value = response.json().await.expect("resolution body");
     assert_eq!(resolved["record"]["room_id"], json!(hotel.rooms[2].to_string()), "the stay moved to 307");
 }
+
+async fn resolve(device: &Device, conflict: Uuid, choice: Value) -> reqwest::Response {
+    device.post(&format!("/v1/conflicts/{conflict}/resolve"), &choice).await
+}
+
+fn conflict_of(outcome: &Outcome, kind: ConflictKind) -> Conflict {
+    match outcome {
+        Outcome::Conflict { conflict, .. } => {
+            assert_eq!(conflict.kind, kind, "the conflict's kind");
+            (**conflict).clone()
+        }
+        other => panic!("expected a {kind:?} conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_edit_of_a_deleted_record_is_a_delete_update_conflict_a_manager_settles() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let delete = manager.mutation(EntityKind::Guest, hotel.guest, sync_core::Operation::Delete, Some(1), &[]);
+    version_of(&manager.push_one(delete).await, "the manager deletes the guest");
+    let edit = desk.update(EntityKind::Guest, hotel.guest, 1, &[("last_name", json!("Johnson"), json!("Smith"))]);
+    let conflict = conflict_of(&desk.push_one(edit).await.outcome, ConflictKind::DeleteUpdate);
+    assert!(open_conflicts(&manager).await.iter().any(|c| c.id == conflict.id), "it is listed");
+    let response = resolve(&manager, conflict.id, json!({"choice": "keep_server"})).await;
+    assert_eq!(response.status(), 200, "keeping the deletion settles it");
+    assert!(open_conflicts(&manager).await.is_empty(), "nothing left open");
+}
+
+#[tokio::test]
+async fn an_edit_of_a_record_the_server_never_had_is_a_missing_entity_conflict() {
+    let server = Server::start().await;
+    let manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let ghost = Uuid::now_v7();
+    let edit = desk.update(EntityKind::Guest, ghost, 3, &[("last_name", json!("A"), json!("B"))]);
+    let conflict = conflict_of(&desk.push_one(edit).await.outcome, ConflictKind::MissingEntity);
+    assert_eq!(server.count("records").await, 0, "nothing is invented");
+    let response = resolve(&manager, conflict.id, json!({"choice": "keep_server"})).await;
+    assert_eq!(response.status(), 200, "discarding the change settles it");
+    let read: Conflict = manager.get(&format!("/v1/conflicts/{}", conflict.id)).await.json().await.expect("json");
+    assert_eq!(read.status, ConflictStatus::Resolved);
+}
+
+#[tokio::test]
+async fn a_record_whose_parent_is_missing_waits_and_is_released_when_the_parent_arrives() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let new_guest = Uuid::now_v7();
+    let mut fields = reservation_fields(&hotel, hotel.rooms[0], "2026-12-20", "2026-12-22", "T-AAA-0007");
+    fields["guest_id"] = json!(new_guest);
+    let stay = desk.insert(EntityKind::Reservation, Uuid::now_v7(), fields);
+    let conflict = conflict_of(&desk.push_one(stay.clone()).await.outcome, ConflictKind::Dependency);
+    assert!(conflict.auto_resolvable, "a dependency settles itself");
+    assert_eq!(server.count("records").await, 5, "the stay waits: only the seeded records are stored");
+    assert!(open_conflicts(&manager).await.iter().any(|c| c.id == conflict.id), "the wait is visible");
+
+    let guest =
+        desk.insert(EntityKind::Guest, new_guest, crate::support::guest_fields("New", "Guest", "n@example.org"));
+    version_of(&desk.push_one(guest).await, "the parent arrives");
+    version_of(&desk.push_one(stay).await, "the device's retry of the stay now applies");
+    assert!(
+        !open_conflicts(&manager).await.iter().any(|c| c.id == conflict.id),
+        "the dependency conflict was released with it"
+    );
+}
+
+#[tokio::test]
+async fn a_business_rule_conflict_can_be_settled_with_custom_values() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let a = desk.insert(
+        EntityKind::Reservation,
+        Uuid::now_v7(),
+        reservation_fields(&hotel, hotel.rooms[0], "2026-12-20", "2026-12-23", "T-AAA-0001"),
+    );
+    version_of(&desk.push_one(a).await, "first stay");
+    let b_id = Uuid::now_v7();
+    let b = desk.insert(
+        EntityKind::Reservation,
+        b_id,
+        reservation_fields(&hotel, hotel.rooms[0], "2026-12-21", "2026-12-22", "T-AAA-0002"),
+    );
+    let conflict = conflict_of(&desk.push_one(b).await.outcome, ConflictKind::BusinessRule);
+    let response =
+        resolve(&manager, conflict.id, json!({"choice": "custom", "values": {"room_id": hotel.rooms[1]}})).await;
+    assert_eq!(response.status(), 200, "a manager types the fix");
+    let resolved: Value = response.json().await.expect("json");
+    assert_eq!(resolved["record"]["room_id"], json!(hotel.rooms[1].to_string()));
+}

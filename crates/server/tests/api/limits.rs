@@ -2,8 +2,10 @@
 //! expiry.
 
 use std::io::{Read, Write};
+use std::time::Duration;
 
 use frontdesk_server::Config;
+use frontdesk_server::limits::RateLimit;
 use serde_json::{Value, json};
 use sync_core::EntityKind;
 use sync_core::protocol::PullResponse;
@@ -57,7 +59,8 @@ async fn pushes_and_pulls_travel_gzipped_both_ways() {
     let mut text = String::new();
     flate2::read::GzDecoder::new(&compressed[..]).read_to_string(&mut text).expect("valid gzip");
     let page: PullResponse = serde_json::from_str(&text).expect("a pull response inside");
-    assert_eq!(page.changes.len(), 1, "the page holds the pushed guest");
+    let guests = page.changes.iter().filter(|c| c.entity == EntityKind::Guest).count();
+    assert_eq!(guests, 1, "the page holds the pushed guest");
 }
 
 #[tokio::test]
@@ -91,4 +94,72 @@ async fn an_expired_session_is_refused() {
     assert_eq!(response.status(), 401, "a session past its expiry is refused");
     let body: Value = response.json().await.expect("error body");
     assert_eq!(body["code"], json!("expired_token"), "the code tells the device to sign in again");
+}
+
+#[tokio::test]
+async fn a_device_over_its_rate_limit_gets_429_and_other_devices_do_not() {
+    let config = Config { rate_limit: RateLimit { per_second: 1, burst: 3 }, ..Config::default() };
+    let server = Server::start_with(config).await;
+    // Enrolling and signing in take one request of the device's bucket.
+    let desk = server.device("P1", "desk").await;
+    let desk2 = server.device("P1", "desk2").await;
+    // A burst of three (the sign-in took one) refilled at one a second: ten quick
+    // requests cannot all be served, whatever the machine's load.
+    let mut served = 0;
+    let mut refused = None;
+    for _ in 0..10 {
+        let response = desk.get("/v1/conflicts").await;
+        if response.status() == 429 {
+            refused = Some(response);
+            break;
+        }
+        assert_eq!(response.status(), 200, "a request within the limit is served");
+        served += 1;
+    }
+    assert!(served >= 1, "the rest of the burst is served");
+    let refused = refused.expect("a request past the burst is refused with 429");
+    let retry_after: u64 = refused
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header in seconds");
+    assert!(retry_after >= 1, "it says when to retry");
+    let body: Value = refused.json().await.expect("error body");
+    assert_eq!(body["code"], json!("rate_limited"), "with its code");
+    assert_eq!(desk2.get("/v1/conflicts").await.status(), 200, "another device has its own bucket");
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_gets_408_with_a_json_body() {
+    let config = Config {
+        request_timeout: Duration::from_millis(300),
+        answer_delay: Duration::from_millis(1000),
+        ..Config::default()
+    };
+    let server = Server::start_with(config).await;
+    let mut desk = server.device("P1", "desk").await;
+    let insert = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Ada", "Lovelace", "ada@example.org"));
+    let response = desk.push_raw(&json!({"protocol": 1, "mutations": [insert]})).await;
+    assert_eq!(response.status(), 408, "the slow push is cut");
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["code"], json!("timeout"), "the code says it timed out");
+    assert!(body["message"].as_str().unwrap_or_default().contains("retry"), "and that a retry is safe");
+}
+
+fn long_ago() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(365)
+}
+
+#[tokio::test]
+async fn the_server_clock_never_goes_back_after_a_restart() {
+    let mut server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let insert = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Ada", "Lovelace", "ada@example.org"));
+    let before = desk.push(&[insert]).await.server_hlc;
+    // The new process's wall clock is a year behind (a dead RTC battery).
+    server.restart(Config::default(), long_ago).await;
+    desk.base = server.base.clone();
+    let after = desk.push(&[]).await.server_hlc;
+    assert!(after > before, "the restarted server resumes after {before}, not at its wall clock: {after}");
 }

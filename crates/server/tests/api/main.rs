@@ -2,9 +2,16 @@
 //! temp dir, devices that enroll and sign in over HTTP. Modules follow the API:
 //! push and pull, conflicts, security (tenancy, roles, sessions), limits, bad input.
 
+mod admin;
 mod bad_input;
 mod conflicts;
+mod domain;
+mod faults;
+mod history;
 mod limits;
+mod live;
+mod metrics;
+mod openapi;
 mod push_pull;
 mod security;
 mod support;

@@ -1,6 +1,7 @@
 //! Push and pull: changes reach other devices, replays have one effect, and one bad
 //! mutation does not sink its batch.
 
+use frontdesk_server::Config;
 use serde_json::json;
 use sync_core::EntityKind;
 use sync_core::protocol::{ChangeKind, Outcome, RejectCategory};
@@ -45,9 +46,10 @@ async fn pull_pages_follow_the_cursor_without_gaps_or_repeats() {
             desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Guest", &format!("N{i}"), "g@example.org"))
         })
         .collect();
+    let start = desk.cursor_now().await;
     desk.push(&batch).await;
     let mut seen = Vec::new();
-    let mut cursor = None;
+    let mut cursor = Some(start);
     loop {
         let page = desk.pull(cursor, Some(3)).await;
         assert!(page.changes.len() <= 3, "a page holds at most the limit asked for");
@@ -116,4 +118,54 @@ async fn the_same_mutation_from_two_concurrent_requests_has_one_effect() {
     assert_eq!(a.results, b.results, "both requests get the one result");
     assert_eq!(server.count("records").await, 1, "one record");
     assert_eq!(server.count("change_log").await, 1, "one change");
+}
+
+/// Not a benchmark (that is the proof issue's), a smoke check of the W1 shape: one
+/// push of a big backlog of reservations over 480 rooms. Run with
+/// `cargo test --release -p frontdesk-server --test api -- --ignored --nocapture backlog`.
+#[tokio::test]
+#[ignore = "timing smoke check; run in release"]
+async fn a_backlog_of_reservations_is_pushed_in_one_go() {
+    let config = Config { max_batch: 10_000, max_body_bytes: 64 * 1024 * 1024, ..Config::default() };
+    let server = Server::start_with(config).await;
+    let mut manager = server.device("P1", "manager").await;
+    let room_type = Uuid::now_v7();
+    let mut setup =
+        vec![manager.insert(EntityKind::RoomType, room_type, json!({"code": "DBL", "name": "Double", "capacity": 2}))];
+    let rooms: Vec<Uuid> = (0..480).map(|_| Uuid::now_v7()).collect();
+    for (i, id) in rooms.iter().enumerate() {
+        setup.push(manager.insert(
+            EntityKind::Room,
+            *id,
+            json!({"number": format!("{}", 100 + i), "room_type_id": room_type, "floor": 1, "cleaning": "clean",
+                   "occupancy": "vacant", "availability": "available"}),
+        ));
+    }
+    let guest = Uuid::now_v7();
+    setup.push(manager.insert(EntityKind::Guest, guest, guest_fields("Ada", "Lovelace", "ada@example.org")));
+    manager.push(&setup).await;
+    let hotel = crate::support::Hotel { room_type, rooms: [rooms[0], rooms[1], rooms[2]], guest };
+    let count: i64 = std::env::var("BACKLOG").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let backlog: Vec<_> = (0..count)
+        .map(|i| {
+            // Each room's stays follow each other: no double booking.
+            let arrival =
+                chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date") + chrono::Duration::days(i / 480 * 3);
+            let departure = arrival + chrono::Duration::days(2);
+            let mut fields = crate::support::reservation_fields(
+                &hotel,
+                rooms[usize::try_from(i).expect("index") % rooms.len()],
+                &arrival.to_string(),
+                &departure.to_string(),
+                &format!("T-AAA-{i:04}"),
+            );
+            fields["status"] = json!("confirmed");
+            manager.insert(EntityKind::Reservation, Uuid::now_v7(), fields)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let response = manager.push(&backlog).await;
+    let elapsed = started.elapsed();
+    assert_eq!(response.results.len(), backlog.len());
+    eprintln!("push of {count} reservations: {elapsed:?}");
 }

@@ -1,7 +1,9 @@
 //! Tenancy, roles and sessions: a property's data is unreachable from another,
 //! roles write only what they may and read only what they may.
 
-use serde_json::json;
+use std::time::Duration;
+
+use serde_json::{Value, json};
 use sync_core::EntityKind;
 use sync_core::conflict::ConflictKind;
 use sync_core::protocol::{Outcome, RejectCategory};
@@ -26,6 +28,12 @@ async fn another_propertys_session_can_neither_read_nor_write_its_records() {
     version_of(&desk.push_one(insert).await, "P1's guest is created");
 
     assert!(boss.pull_all().await.is_empty(), "P2 pulls nothing of P1's log");
+    let p2 = json!(boss.property().to_string());
+    for change in boss.pull_everything().await {
+        let record = change.record.expect("directory records are never deleted");
+        let owner = if change.entity == EntityKind::Property { &record["id"] } else { &record["property_id"] };
+        assert_eq!(owner, &p2, "P2's directory holds only P2's property, staff and devices: {record:?}");
+    }
 
     let naming_p1 = boss.insert(
         EntityKind::Guest,
@@ -123,7 +131,7 @@ async fn a_signed_out_session_and_a_used_enrollment_code_are_refused() {
     assert_eq!(response.status(), 204, "signing out succeeds");
     let response = desk.pull_raw(&json!({"protocol": 1})).await;
     assert_eq!(response.status(), 401, "a revoked token is refused");
-    let body: serde_json::Value = response.json().await.expect("error body");
+    let body: Value = response.json().await.expect("error body");
     assert_eq!(body["code"], json!("revoked_token"), "the code says the session was revoked");
 
     let code = frontdesk_server::auth::create_enrollment_code(
@@ -144,7 +152,7 @@ async fn a_signed_out_session_and_a_used_enrollment_code_are_refused() {
         .http
         .post(desk.url("/v1/sessions"))
         .header(
-            frontdesk_server::auth::DEVICE_HEADER,
+            sync_core::protocol::DEVICE_HEADER,
             format!("{}:{}", desk.enrollment.device_id, desk.enrollment.device_secret),
         )
         .json(&json!({"username": "desk", "password": "wrong password"}))
@@ -152,4 +160,94 @@ async fn a_signed_out_session_and_a_used_enrollment_code_are_refused() {
         .await
         .expect("sign-in request");
     assert_eq!(response.status(), 401, "a wrong password signs nobody in");
+}
+
+#[tokio::test]
+async fn every_endpoint_denies_another_propertys_data() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut boss = server.device("P2", "boss").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let base = json!("sarah@example.org");
+    let first = manager.update(EntityKind::Guest, hotel.guest, 1, &[("email", base.clone(), json!("a@example.org"))]);
+    version_of(&manager.push_one(first).await, "P1's first edit");
+    let second = desk.update(EntityKind::Guest, hotel.guest, 1, &[("email", base, json!("b@example.org"))]);
+    let Outcome::Conflict { conflict, .. } = desk.push_one(second).await.outcome else {
+        panic!("P1 has a conflict to hide");
+    };
+    let p1_conflict = conflict.id;
+    let mut p2_stream = boss.live_on(&boss.base.clone()).await;
+
+    for (method, path) in frontdesk_server::api::routes() {
+        let concrete = path
+            .replace("{entity}", "guest")
+            .replace("{id}", &if path.starts_with("/v1/conflicts") { p1_conflict } else { hotel.guest }.to_string());
+        match (method, path) {
+            // Not about any property's data.
+            ("GET", "/v1/health" | "/v1/openapi.json" | "/metrics") => {}
+            ("DELETE", "/v1/sessions/current") => {}
+            ("GET", "/v1/live") => {
+                // Checked below: P2's stream hears nothing of P1's pushes.
+            }
+            ("POST", "/v1/enroll") => {
+                let response = boss.post(path, &json!({"code": "made-up", "device_name": "Eve's PC"})).await;
+                assert_eq!(response.status(), 401, "no code of P1 is guessable into P2's hands");
+            }
+            ("POST", "/v1/sessions") => {
+                let response = boss
+                    .http
+                    .post(boss.url(path))
+                    .header(
+                        sync_core::protocol::DEVICE_HEADER,
+                        format!("{}:{}", boss.enrollment.device_id, boss.enrollment.device_secret),
+                    )
+                    .json(&json!({"username": "manager", "password": crate::support::PASSWORD}))
+                    .send()
+                    .await
+                    .expect("sign-in");
+                assert_eq!(response.status(), 401, "P1's manager cannot sign in on P2's device");
+            }
+            ("POST", "/v1/push") => {
+                let overwrite =
+                    boss.update(EntityKind::Guest, hotel.guest, 2, &[("last_name", json!("Johnson"), json!("Hacked"))]);
+                let result = boss.push_one(overwrite).await;
+                assert!(
+                    !matches!(result.outcome, Outcome::Applied { .. } | Outcome::Merged { .. }),
+                    "P2 cannot write P1's guest: {result:?}"
+                );
+            }
+            ("POST", "/v1/pull") => {
+                let changes = boss.pull_all().await;
+                assert!(changes.iter().all(|c| c.record_id != hotel.guest), "P2 pulls nothing of P1");
+            }
+            ("GET", "/v1/conflicts") => {
+                let list: Value = boss.get(path).await.json().await.expect("json");
+                let ids: Vec<&Value> = list["conflicts"].as_array().expect("list").iter().map(|c| &c["id"]).collect();
+                assert!(!ids.contains(&&json!(p1_conflict)), "P2 lists none of P1's conflicts (only its own)");
+            }
+            ("GET", "/v1/conflicts/{id}") | ("GET", "/v1/records/{entity}/{id}/history") => {
+                assert_eq!(boss.get(&concrete).await.status(), 404, "{method} {path}: P1's data is not found from P2");
+            }
+            ("POST", "/v1/conflicts/{id}/resolve") => {
+                let response = boss.post(&concrete, &json!({"choice": "keep_device"})).await;
+                assert_eq!(response.status(), 404, "P2 cannot resolve P1's conflict");
+            }
+            ("POST", "/v1/records/{entity}/{id}/restore") => {
+                let response = boss.post(&concrete, &json!({"version": 1})).await;
+                assert_eq!(response.status(), 404, "P2 cannot restore P1's guest");
+            }
+            (method, path) => panic!("{method} {path} is new: add what it must deny to another property here"),
+        }
+    }
+    let read: Value = manager.get(&format!("/v1/conflicts/{p1_conflict}")).await.json().await.expect("json");
+    assert_eq!(read["status"], json!("open"), "P1's conflict is untouched");
+    let history: Value =
+        manager.get(&format!("/v1/records/guest/{}/history", hotel.guest)).await.json().await.expect("json");
+    assert_eq!(history["versions"].as_array().map(Vec::len), Some(2), "P1's guest is untouched");
+    assert_eq!(
+        p2_stream.next_change(Duration::from_millis(300)).await,
+        None,
+        "P2's live stream heard nothing of P1's pushes"
+    );
 }

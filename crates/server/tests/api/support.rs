@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use frontdesk_server::auth::{self, Enrollment, NewUser, SignedIn};
+use frontdesk_server::auth::{self, NewUser};
 use frontdesk_server::store::Backend;
 use frontdesk_server::{AppState, Config, Store};
 use serde_json::{Value, json};
 use sync_core::domain::Role;
 use sync_core::protocol::{
-    Change, Cursor, FieldChange, Mutation, MutationResult, Operation, Outcome, PullResponse, PushResponse,
+    Change, Cursor, DEVICE_HEADER, Enrollment, FieldChange, Mutation, MutationResult, Operation, Outcome, PullResponse,
+    PushResponse, SignedIn,
 };
 use sync_core::{Clock, EntityKind};
 use tempfile::TempDir;
@@ -48,6 +49,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Server {
     pub base: String,
     pub store: Store,
+    /// The database URL, for a second server process on the same database.
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     _dir: TempDir,
 }
@@ -96,17 +99,30 @@ impl Server {
                 auth::create_user(&store, &user, now).await.expect("user created");
             }
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let base = format!("http://{}", listener.local_addr().expect("local addr"));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(store.clone(), config);
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.await;
-            };
-            frontdesk_server::serve(listener, state, shutdown).await.expect("the server runs");
-        });
-        Server { base, store, stop: Some(stop), _dir: dir }
+        let (base, stop) = serve(store.clone(), config).await;
+        Server { base, store, database_url: url, stop: Some(stop), _dir: dir }
+    }
+
+    /// Stops the server and starts a new one (a fresh process: new clock, new
+    /// fan-out) on the same database, with the wall clock `now`; devices must move
+    /// to the new [`Server::base`].
+    pub async fn restart(&mut self, config: Config, now: fn() -> chrono::DateTime<Utc>) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let mut state = AppState::new(self.store.clone(), config);
+        state.now = now;
+        let (base, stop) = serve_state(state).await;
+        self.base = base;
+        self.stop = Some(stop);
+    }
+
+    /// Another server on the same database, as a second process behind a load
+    /// balancer would be (its own store, clock and live fan-out).
+    pub async fn second_instance(&self, config: Config) -> Instance {
+        let store = Store::open(&self.database_url).await.expect("the second store opens");
+        let (base, stop) = serve(store, config).await;
+        Instance { base, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -129,7 +145,7 @@ impl Server {
         let enrollment: Enrollment = response.json().await.expect("enrollment body");
         let response = http
             .post(self.url("/v1/sessions"))
-            .header(auth::DEVICE_HEADER, format!("{}:{}", enrollment.device_id, enrollment.device_secret))
+            .header(DEVICE_HEADER, format!("{}:{}", enrollment.device_id, enrollment.device_secret))
             .json(&json!({"username": username, "password": PASSWORD}))
             .send()
             .await
@@ -148,15 +164,54 @@ impl Server {
 
     /// Rows of a table, to check what a request wrote (or did not).
     pub async fn count(&self, table: &str) -> i64 {
+        // Records of the property directory (property, staff, devices) are written
+        // by the admin path and enrollment; counts are of the hotel's data.
         let sql = match table {
-            "records" => "SELECT COUNT(*) AS n FROM records",
-            "change_log" => "SELECT COUNT(*) AS n FROM change_log",
+            "records" => "SELECT COUNT(*) AS n FROM records WHERE entity NOT IN ('property', 'staff_user', 'device')",
+            "change_log" => {
+                "SELECT COUNT(*) AS n FROM change_log WHERE entity NOT IN ('property', 'staff_user', 'device')"
+            }
             "applied_mutations" => "SELECT COUNT(*) AS n FROM applied_mutations",
             "conflicts" => "SELECT COUNT(*) AS n FROM conflicts",
             other => panic!("no count for table {other}"),
         };
         use sqlx::Row;
         sqlx::query(sql).fetch_one(self.store.pool()).await.expect("count query").try_get("n").expect("count column")
+    }
+}
+
+/// Serves `store` on a fresh port; returns the base URL and the stop switch.
+async fn serve(store: Store, config: Config) -> (String, oneshot::Sender<()>) {
+    serve_state(AppState::new(store, config)).await
+}
+
+async fn serve_state(state: AppState) -> (String, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (ready, listening) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let _ = ready.send(());
+        frontdesk_server::serve(listener, state, shutdown).await.expect("the server runs");
+    });
+    let _ = listening.await;
+    (base, stop)
+}
+
+/// A second server process on a [`Server`]'s database.
+pub struct Instance {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -234,6 +289,29 @@ impl Device {
         self.mutation(entity, id, Operation::Update, Some(base_version), changes)
     }
 
+    /// A GET with this device's session.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(self.token()).send().await.expect("GET request")
+    }
+
+    /// A POST of JSON with this device's session.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http.post(self.url(path)).bearer_auth(self.token()).json(body).send().await.expect("POST request")
+    }
+
+    /// Opens the live stream on `base` (this device's server, or another instance).
+    pub async fn live_on(&self, base: &str) -> LiveStream {
+        let response =
+            self.http.get(format!("{base}/v1/live")).bearer_auth(self.token()).send().await.expect("live request");
+        assert_eq!(response.status(), 200, "a signed-in device opens the live stream");
+        assert_eq!(
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            Some("text/event-stream"),
+            "the live stream is server-sent events"
+        );
+        LiveStream { response, buffer: String::new() }
+    }
+
     pub async fn push_raw(&self, body: &Value) -> reqwest::Response {
         self.http.post(self.url("/v1/push")).bearer_auth(self.token()).json(body).send().await.expect("push request")
     }
@@ -265,8 +343,26 @@ impl Device {
         serde_json::from_str(&text).expect("a pull response")
     }
 
-    /// Every change visible to this device, following `has_more`.
+    /// Every change of the hotel's data visible to this device (the directory of
+    /// property, staff and devices left out), following `has_more`.
     pub async fn pull_all(&self) -> Vec<Change> {
+        self.pull_everything().await.into_iter().filter(|c| !is_directory(c.entity)).collect()
+    }
+
+    /// The cursor at the end of the log now (to page through what comes after).
+    pub async fn cursor_now(&self) -> Cursor {
+        let mut cursor = None;
+        loop {
+            let page = self.pull(cursor, Some(1000)).await;
+            cursor = Some(page.cursor);
+            if !page.has_more {
+                return page.cursor;
+            }
+        }
+    }
+
+    /// Every change visible to this device, following `has_more`.
+    pub async fn pull_everything(&self) -> Vec<Change> {
         let mut changes = Vec::new();
         let mut cursor = None;
         loop {
@@ -329,4 +425,69 @@ pub fn reservation_fields(hotel: &Hotel, room: Uuid, arrival: &str, departure: &
            "room_type_id": hotel.room_type, "room_id": room, "arrival": arrival, "departure": departure,
            "adults": 2, "children": 0, "rate_code": "BAR", "source": "phone", "special_requests": [],
            "notes": [], "status": "confirmed"})
+}
+
+/// A live stream being read: server-sent events split at blank lines.
+pub struct LiveStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One server-sent event, or a comment (`event` empty, `data` the comment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    pub event: String,
+    pub data: String,
+}
+
+impl LiveStream {
+    /// The next event or comment, if one comes within `within` (none at the end of
+    /// the stream).
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent { event: String::new(), data: String::new() };
+                for line in block.lines() {
+                    if let Some(name) = line.strip_prefix("event:") {
+                        event.event = name.trim().to_owned();
+                    } else if let Some(data) = line.strip_prefix("data:") {
+                        event.data = data.trim().to_owned();
+                    } else if let Some(comment) = line.strip_prefix(':') {
+                        event.data = comment.trim().to_owned();
+                    }
+                }
+                return Some(event);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?;
+            // The end of the stream is `None` too.
+            let chunk = chunk.expect("the live stream reads")?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).expect("events are UTF-8"));
+        }
+    }
+
+    /// The sequence of the next `change` event within `within`, skipping keep-alives.
+    pub async fn next_change(&mut self, within: std::time::Duration) -> Option<u64> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = self.next(left).await?;
+            if event.event == "change" {
+                let data: Value = serde_json::from_str(&event.data).expect("change data is JSON");
+                return Some(data["seq"].as_u64().expect("a change carries its seq"));
+            }
+        }
+    }
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    postgres_admin_url().is_some()
+}
+
+/// Whether records of `kind` are the property's directory (property, staff,
+/// devices), written by the admin path rather than by the tests' pushes.
+pub fn is_directory(kind: EntityKind) -> bool {
+    matches!(kind, EntityKind::Property | EntityKind::StaffUser | EntityKind::Device)
 }

@@ -1,0 +1,12 @@
+//! Integration tests of the device crate on real SQLite files; modules mirror `src/`.
+
+mod import;
+mod ops_folio;
+mod ops_reservations;
+mod ops_rooms;
+mod outbox;
+mod pull;
+mod queries;
+mod store;
+mod support;
+mod sync;

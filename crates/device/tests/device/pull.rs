@@ -1,0 +1,121 @@
+//! Applying pulled pages: direct takes, rebases of pending edits, deletes, cursor.
+
+use frontdesk_device::{NewInventoryItem, ReservationEdit};
+use serde_json::json;
+use sync_core::protocol::{ChangeKind, Cursor};
+use sync_core::schema::EntityKind;
+
+use crate::support::{Desk, change};
+
+#[tokio::test]
+async fn a_record_without_pending_edits_takes_the_server_record() {
+    let desk = Desk::new().await;
+    let mut room = crate::support::fields(desk.room("301"));
+    room.insert("cleaning".into(), json!("dirty"));
+    let applied =
+        desk.store.apply_pulled(&[change(EntityKind::Room, room.clone(), 2)], Cursor::after(7)).await.expect("pull");
+    assert_eq!((applied.records, applied.rebased), (1, 0));
+    assert_eq!(desk.fields(EntityKind::Room, desk.room("301").id).await, room);
+    assert_eq!(desk.store.cursor().await.expect("cursor"), Some(Cursor::after(7)));
+    let history = desk.store.history(EntityKind::Room, desk.room("301").id).await.expect("history");
+    let last = history.last().expect("a history line for the pulled change");
+    assert_eq!(last.origin, "server");
+    assert_eq!(last.before.as_ref().expect("before")["cleaning"], "clean");
+    assert_eq!(last.after.as_ref().expect("after")["cleaning"], "dirty");
+    assert!(
+        desk.store.last_hlc().await
+            >= sync_core::hlc::Hlc { physical_ms: 1_763_800_000_002, logical: 0, node: crate::support::SERVER }
+    );
+}
+
+#[tokio::test]
+async fn a_pull_rebases_a_pending_edit_on_top_of_the_server_record() {
+    let desk = Desk::new().await;
+    let reservation = desk.book(None, 23, 25).await;
+    for (seq, _) in desk.store.pending_batch(100).await.expect("batch") {
+        desk.store.ack_applied(seq, 1).await.expect("ack");
+    }
+    let edit = ReservationEdit { adults: Some(3), add_requests: vec!["crib".into()], ..Default::default() };
+    desk.store.edit_reservation(&desk.session, reservation.id, edit).await.expect("pending edit");
+
+    // Meanwhile another device changed the source and added a request of its own.
+    let mut server = crate::support::fields(&reservation);
+    server.insert("source".into(), json!("email"));
+    server.insert("special_requests".into(), json!(["quiet room", "late checkout"]));
+    let applied = desk
+        .store
+        .apply_pulled(&[change(EntityKind::Reservation, server.clone(), 2)], Cursor::after(9))
+        .await
+        .expect("pull");
+    assert_eq!(applied.rebased, 1);
+    let (now, version) =
+        desk.store.record_fields(EntityKind::Reservation, reservation.id).await.expect("read").expect("there");
+    assert_eq!(version, Some(2), "the synced version is the server's");
+    assert_eq!(now["source"], "email", "the server's change is taken");
+    assert_eq!(now["adults"], 3, "the pending edit stays on top");
+    assert_eq!(
+        now["special_requests"],
+        json!(["quiet room", "late checkout", "crib"]),
+        "set fields combine both sides' additions, as the server will"
+    );
+    assert_eq!(desk.stats().await.outbox, 1, "the pending edit still waits to be pushed");
+
+    // The same page again (a retried pull) changes nothing more.
+    desk.store.apply_pulled(&[change(EntityKind::Reservation, server, 2)], Cursor::after(9)).await.expect("pull again");
+    assert_eq!(desk.fields(EntityKind::Reservation, reservation.id).await, now);
+}
+
+#[tokio::test]
+async fn a_pending_count_adjustment_is_rebased_as_a_delta() {
+    let desk = Desk::new().await;
+    let item = NewInventoryItem { sku: "T".into(), name: "Towel".into(), location: "F3".into(), quantity: 10 };
+    let item = desk.store.create_inventory_item(&desk.session, item).await.expect("item");
+    for (seq, _) in desk.store.pending_batch(100).await.expect("batch") {
+        desk.store.ack_applied(seq, 1).await.expect("ack");
+    }
+    desk.store.adjust_inventory(&desk.session, item.id, -2).await.expect("take two");
+    let mut server = crate::support::fields(&item);
+    server.insert("quantity".into(), json!(15)); // someone added five
+    desk.store.apply_pulled(&[change(EntityKind::InventoryItem, server, 2)], Cursor::after(3)).await.expect("pull");
+    assert_eq!(desk.fields(EntityKind::InventoryItem, item.id).await["quantity"], 13, "15 on the server, -2 pending");
+}
+
+#[tokio::test]
+async fn a_server_delete_hides_a_record_unless_it_has_pending_edits() {
+    let desk = Desk::new().await;
+    let mut gone = change(EntityKind::Room, crate::support::fields(desk.room("303")), 2);
+    gone.kind = ChangeKind::Delete;
+    gone.record = None;
+    desk.store.apply_pulled(&[gone], Cursor::after(8)).await.expect("pull");
+    let board = desk.store.room_board().await.expect("board");
+    let numbers: Vec<&str> = board.iter().map(|e| e.room.number.as_str()).collect();
+    assert_eq!(numbers, ["301", "302", "401"], "a deleted room leaves the board");
+
+    desk.store
+        .set_room_cleaning(&desk.session, desk.room("302").id, sync_core::domain::Cleaning::Dirty)
+        .await
+        .expect("pending edit");
+    let mut gone = change(EntityKind::Room, crate::support::fields(desk.room("302")), 2);
+    gone.kind = ChangeKind::Delete;
+    gone.record = None;
+    desk.store.apply_pulled(&[gone], Cursor::after(9)).await.expect("pull");
+    let board = desk.store.room_board().await.expect("board");
+    assert!(board.iter().any(|e| e.room.number == "302"), "the pending edit keeps it until the server settles it");
+}
+
+#[tokio::test]
+async fn a_large_page_is_applied_in_one_transaction() {
+    let desk = Desk::new().await;
+    let base = crate::support::room(0, "x", crate::support::DOUBLE);
+    let changes: Vec<_> = (0..2_000u128)
+        .map(|n| {
+            let mut room = base.clone();
+            room.id = uuid::Uuid::from_u128(0x9_0000 + n);
+            room.number = format!("{}", 1000 + n);
+            change(EntityKind::Room, crate::support::fields(&room), 1)
+        })
+        .collect();
+    let applied = desk.store.apply_pulled(&changes, Cursor::after(2_010)).await.expect("pull");
+    assert_eq!(applied.records, 2_000);
+    assert_eq!(desk.store.room_board().await.expect("board").len(), 2_004);
+}

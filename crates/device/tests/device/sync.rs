@@ -1,0 +1,383 @@
+//! Devices syncing with the real server over HTTP on loopback: each device a real
+//! SQLite file, the server the real axum app on port 0 over its own SQLite file,
+//! seeded with the demo hotel.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use frontdesk_device::desk::Desk;
+use frontdesk_device::sync::{Alert, AlertLevel, SyncEvent, SyncSettings, SyncState};
+use frontdesk_device::{GuestEdit, NewCharge, NewGuest, NewPayment, NewReservation};
+use frontdesk_server::admin::{DemoOptions, seed_demo};
+use frontdesk_server::{AppState, Config, Store as ServerStore};
+use sync_core::domain::{Guest, Reservation, RoomType};
+use sync_core::schema::EntityKind;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+const PASSWORD: &str = "demo-password";
+
+/// The real server over a temp SQLite file, seeded with a demo hotel.
+struct Hotel {
+    base: String,
+    store: ServerStore,
+    stop: Option<oneshot::Sender<()>>,
+    dir: TempDir,
+}
+
+impl Drop for Hotel {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Hotel {
+    async fn open() -> Hotel {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let url = format!("sqlite://{}", dir.path().join("server.sqlite3").display());
+        let store = ServerStore::open(&url).await.expect("the server store opens");
+        let options =
+            DemoOptions { property_code: "DEMO", rooms: 12, days: 14, password: PASSWORD, channel: "frontdesk_test" };
+        seed_demo(&store, &options, Utc::now()).await.expect("the demo hotel is seeded");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(store.clone(), Config::default());
+        tokio::spawn(async move {
+            let _ = frontdesk_server::serve(listener, state, async move { drop(stopped.await) }).await;
+        });
+        Hotel { base, store, stop: Some(stop), dir }
+    }
+
+    async fn code(&self) -> String {
+        frontdesk_server::auth::create_enrollment_code(&self.store, "DEMO", chrono::Duration::hours(1), Utc::now())
+            .await
+            .expect("an enrollment code")
+    }
+
+    /// A new desk enrolled to the demo hotel, signed in as `user`, with the hotel pulled.
+    async fn desk(&self, name: &str, user: &str) -> Desk {
+        let path = self.dir.path().join(format!("{name}.sqlite3"));
+        let desk = Desk::open_manual(&path, Arc::new(Utc::now)).await.expect("the desk opens");
+        desk.enroll(&self.base, &self.code().await, name).await.expect("enrolled");
+        desk.sign_in(user, PASSWORD).await.expect("signed in");
+        desk.sync_once(1_000).await.expect("first sync pulls the hotel");
+        desk
+    }
+}
+
+async fn new_guest(desk: &Desk, first: &str, last: &str, email: &str) -> Guest {
+    let session = desk.session().await.expect("session");
+    let guest =
+        NewGuest { first_name: first.into(), last_name: last.into(), email: Some(email.into()), ..NewGuest::default() };
+    desk.store().create_guest(&session, guest).await.expect("guest created")
+}
+
+async fn a_room_type(desk: &Desk) -> RoomType {
+    desk.store()
+        .all::<RoomType>(EntityKind::RoomType)
+        .await
+        .expect("room types")
+        .into_iter()
+        .next()
+        .expect("the demo hotel has room types")
+}
+
+async fn new_stay(desk: &Desk, guest: &Guest) -> Reservation {
+    let session = desk.session().await.expect("session");
+    let room_type = a_room_type(desk).await;
+    let input = NewReservation {
+        guest_id: guest.id,
+        guest_name: None,
+        room_type_id: room_type.id,
+        room_id: None,
+        arrival: session.today + chrono::Duration::days(30),
+        departure: session.today + chrono::Duration::days(32),
+        adults: 2,
+        children: 0,
+        rate_code: "BAR".into(),
+        source: "phone".into(),
+        special_requests: vec![],
+        note: None,
+        confirmed: true,
+    };
+    desk.store().create_reservation(&session, input).await.expect("reservation created")
+}
+
+#[tokio::test]
+async fn offline_edits_on_two_desks_converge_keeping_every_field() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let b = hotel.desk("desk-b", "manager").await;
+    let guest = new_guest(&a, "Sarah", "Johnson", "sarah@old.example").await;
+    a.sync_once(1_000).await.expect("A pushes the guest");
+    b.sync_once(1_000).await.expect("B pulls the guest");
+
+    // Both desks work offline: A changes the phone, B adds a tag.
+    let session_a = a.session().await.expect("session");
+    let session_b = b.session().await.expect("session");
+    let phone = GuestEdit { phone: Some(Some("+351 900 000 001".into())), ..GuestEdit::default() };
+    a.store().edit_guest(&session_a, guest.id, phone).await.expect("A edits");
+    let tag = GuestEdit { add_tags: vec!["vip".into()], ..GuestEdit::default() };
+    b.store().edit_guest(&session_b, guest.id, tag).await.expect("B edits");
+
+    a.sync_once(1_000).await.expect("A syncs");
+    let report = b.sync_once(1_000).await.expect("B syncs");
+    assert_eq!(report.conflicts, 0, "different fields never conflict");
+    a.sync_once(1_000).await.expect("A pulls B's edit");
+
+    for desk in [&a, &b] {
+        let seen: Guest = desk.store().record(EntityKind::Guest, guest.id).await.expect("read").expect("present");
+        assert_eq!(seen.phone.as_deref(), Some("+351 900 000 001"), "A's phone survives on every desk");
+        assert_eq!(seen.tags, vec!["vip".to_owned()], "B's tag survives on every desk");
+    }
+}
+
+#[tokio::test]
+async fn the_same_email_changed_on_two_desks_becomes_a_conflict_with_both_values() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let b = hotel.desk("desk-b", "manager").await;
+    let guest = new_guest(&a, "Sarah", "Johnson", "sarah@old.example").await;
+    a.sync_once(1_000).await.expect("A pushes");
+    b.sync_once(1_000).await.expect("B pulls");
+    for (desk, email) in [(&a, "sarah@a.example"), (&b, "sarah@b.example")] {
+        let session = desk.session().await.expect("session");
+        let edit = GuestEdit { email: Some(Some(email.into())), ..GuestEdit::default() };
+        desk.store().edit_guest(&session, guest.id, edit).await.expect("offline edit");
+    }
+    a.sync_once(1_000).await.expect("A syncs first");
+    let report = b.sync_once(1_000).await.expect("B syncs second");
+    assert_eq!(report.conflicts, 1, "the second email to arrive clashes");
+    let conflicts = b.store().open_conflicts().await.expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    let clash = &conflicts[0].fields[0];
+    assert_eq!(clash.field, "email");
+    assert_eq!(clash.device, serde_json::json!("sarah@b.example"), "B's value is kept in the conflict");
+    assert_eq!(clash.server, serde_json::json!("sarah@a.example"), "A's value is the server's");
+    let on_b: Guest = b.store().record(EntityKind::Guest, guest.id).await.expect("read").expect("present");
+    assert_eq!(on_b.email.as_deref(), Some("sarah@a.example"), "until resolved, the server's value stands");
+
+    // The manager on B keeps B's value; the resolution is a change every desk receives.
+    b.resolve_conflict(conflicts[0].id, &sync_core::conflict::ResolutionChoice::KeepDevice)
+        .await
+        .expect("a manager resolves");
+    assert!(b.store().open_conflicts().await.expect("conflicts").is_empty(), "nothing left to decide on B");
+    a.sync_once(1_000).await.expect("A pulls the resolution");
+    for desk in [&a, &b] {
+        let seen: Guest = desk.store().record(EntityKind::Guest, guest.id).await.expect("read").expect("present");
+        assert_eq!(seen.email.as_deref(), Some("sarah@b.example"), "both desks end with the chosen value");
+    }
+}
+
+#[tokio::test]
+async fn charges_posted_offline_on_two_desks_all_arrive_once() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let b = hotel.desk("desk-b", "manager").await;
+    let guest = new_guest(&a, "Li", "Wei", "li@example.com").await;
+    let stay = new_stay(&a, &guest).await;
+    a.sync_once(1_000).await.expect("A pushes the stay");
+    b.sync_once(1_000).await.expect("B pulls the stay");
+    for (desk, amounts) in [(&a, [1_000, 2_500, 400]), (&b, [700, 1_200, 90])] {
+        let session = desk.session().await.expect("session");
+        for amount in amounts {
+            let charge = NewCharge {
+                reservation_id: stay.id,
+                amount_minor: amount,
+                code: "MINIBAR".into(),
+                currency: "EUR".into(),
+                description: "Minibar".into(),
+                ..NewCharge::default()
+            };
+            desk.store().post_charge(&session, charge).await.expect("posted offline");
+        }
+    }
+    let payment =
+        NewPayment { reservation_id: stay.id, amount_minor: 500, currency: "EUR".into(), ..NewPayment::default() };
+    let session_b = b.session().await.expect("session");
+    b.store().post_payment(&session_b, payment).await.expect("cash taken offline");
+    // Each desk syncs twice, out of step, as desks on a flaky network do.
+    for desk in [&a, &b, &a, &b] {
+        desk.sync_once(2).await.expect("sync");
+    }
+    for desk in [&a, &b] {
+        let folio = desk.store().folio(stay.id).await.expect("folio");
+        assert_eq!(folio.postings.len(), 7, "six charges and one payment, each once");
+        let total: i64 = folio.balance.values().sum();
+        assert_eq!(total, 1_000 + 2_500 + 400 + 700 + 1_200 + 90 - 500, "balance derived from every posting");
+    }
+}
+
+#[tokio::test]
+async fn a_push_whose_answer_was_lost_is_applied_once() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let guest = new_guest(&a, "Omar", "Haddad", "omar@example.com").await;
+    let stay = new_stay(&a, &guest).await;
+    let session = a.session().await.expect("session");
+    let charge = NewCharge {
+        reservation_id: stay.id,
+        amount_minor: 4_200,
+        code: "ROOM".into(),
+        currency: "EUR".into(),
+        description: "Room night".into(),
+        ..NewCharge::default()
+    };
+    a.store().post_charge(&session, charge).await.expect("posted");
+    // The server receives and commits the push, but its answer never reaches the desk.
+    let client = a.client().await.expect("online");
+    let batch = a.store().pending_batch(100).await.expect("batch");
+    let request = sync_core::protocol::PushRequest {
+        protocol: sync_core::PROTOCOL_VERSION,
+        mutations: batch.iter().map(|(_, m)| m.clone()).collect(),
+    };
+    client.push(&request).await.expect("the server took it");
+    assert_eq!(a.store().outbox_counts().await.expect("counts").pending, 3, "the desk still thinks all 3 are pending");
+    let report = a.sync_once(1_000).await.expect("the retry");
+    assert_eq!(report.applied, 3, "the replay is answered with the first results");
+    let b = hotel.desk("desk-b", "manager").await;
+    let folio = b.store().folio(stay.id).await.expect("folio");
+    assert_eq!(folio.postings.len(), 1, "the charge exists once on the server");
+}
+
+#[tokio::test]
+async fn a_desk_closed_between_a_write_and_its_push_loses_nothing() {
+    let hotel = Hotel::open().await;
+    let path = hotel.dir.path().join("desk-a.sqlite3");
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let guest = new_guest(&a, "Nia", "Okafor", "nia@example.com").await;
+    // The desk dies before syncing: the process goes away with its memory.
+    a.close(Duration::from_millis(10)).await;
+    let reopened = Desk::open_manual(&path, Arc::new(Utc::now)).await.expect("reopens");
+    assert_eq!(reopened.store().outbox_counts().await.expect("counts").pending, 1, "the queued change survived");
+    reopened.sign_in("frontdesk", PASSWORD).await.expect("signed in");
+    reopened.sync_once(1_000).await.expect("sync");
+    let b = hotel.desk("desk-b", "manager").await;
+    let seen: Option<Guest> = b.store().record(EntityKind::Guest, guest.id).await.expect("read");
+    assert_eq!(seen.map(|g| g.last_name), Some("Okafor".to_owned()));
+}
+
+#[tokio::test]
+async fn a_backlog_of_ten_thousand_changes_syncs_completely() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let session = a.session().await.expect("session");
+    let mut ids = Vec::new();
+    for n in 0..10_000 {
+        let guest = NewGuest { first_name: format!("Guest{n}"), last_name: "Backlog".into(), ..NewGuest::default() };
+        ids.push(a.store().create_guest(&session, guest).await.expect("created").id);
+    }
+    let report = a.sync_once(1_000).await.expect("the backlog syncs");
+    assert_eq!(report.pushed, 10_000);
+    assert_eq!(report.applied, 10_000, "every change applied");
+    assert_eq!(a.store().outbox_counts().await.expect("counts").pending, 0, "nothing left queued");
+    let b = hotel.desk("desk-b", "manager").await;
+    let guests = b.store().all::<Guest>(EntityKind::Guest).await.expect("guests");
+    let arrived = ids.iter().filter(|id| guests.iter().any(|g| g.id == **id)).count();
+    assert_eq!(arrived, 10_000, "another desk pulls all of them");
+}
+
+#[tokio::test]
+async fn sign_in_works_offline_for_a_user_who_signed_in_before() {
+    let hotel = Hotel::open().await;
+    let path = hotel.dir.path().join("desk-a.sqlite3");
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    a.close(Duration::from_millis(10)).await;
+    let mut hotel = hotel;
+    // The server goes away (the internet is down).
+    if let Some(stop) = hotel.stop.take() {
+        let _ = stop.send(());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let desk = Desk::open_manual(&path, Arc::new(Utc::now)).await.expect("reopens");
+    let err = desk.sign_in("frontdesk", "wrong password").await.expect_err("a wrong password is refused offline");
+    assert_eq!(err.code(), "bad_credentials");
+    let user = desk.sign_in("frontdesk", PASSWORD).await.expect("signs in offline");
+    assert!(user.offline, "the desk says it is working offline");
+    let guest = new_guest(&desk, "Offline", "Guest", "o@example.com").await;
+    assert_eq!(desk.store().outbox_counts().await.expect("counts").pending, 1, "work goes on and queues");
+    assert_eq!(guest.last_name, "Guest");
+    let never = Desk::open_manual(hotel.dir.path().join("desk-b.sqlite3"), Arc::new(Utc::now)).await.expect("opens");
+    assert_eq!(never.sign_in("frontdesk", PASSWORD).await.expect_err("not enrolled").code(), "not_enrolled");
+}
+
+/// The worker against a server that does not answer: retries back off, the third
+/// failure warns, the fifth is critical, and nothing spins. Real time with short
+/// delays: under tokio's paused time the store's pool timers would fire early.
+#[tokio::test]
+async fn the_worker_backs_off_and_alerts_while_the_server_is_down() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(frontdesk_device::Store::open(dir.path().join("desk.sqlite3")).await.expect("store"));
+    // A port nothing listens on: connections are refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let client =
+        frontdesk_device::sync::ServerClient::new(&format!("http://{closed}")).expect("client").with_token("t");
+    let handle =
+        frontdesk_device::sync::SyncHandle::spawn(store.clone(), None, Arc::new(Utc::now), false).await.expect("spawn");
+    let settings = SyncSettings {
+        max_retries: 10,
+        backoff_base: Duration::from_millis(20),
+        backoff_max: Duration::from_secs(1),
+        ..SyncSettings::default()
+    };
+    handle.set_settings(settings).await.expect("valid settings");
+    let mut events = handle.subscribe();
+    let started = tokio::time::Instant::now();
+    handle.set_session(Some(client)).await;
+    let mut alerts = Vec::new();
+    let mut offline_seen = false;
+    while alerts.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Ok(SyncEvent::Alert(Alert::SyncFailing { level, failures, .. }))) => alerts.push((level, failures)),
+            Ok(Ok(SyncEvent::Status(status))) if status.state == SyncState::Offline => offline_seen = true,
+            Ok(Ok(_)) => {}
+            other => panic!("the worker went quiet: {other:?}"),
+        }
+    }
+    let elapsed = started.elapsed();
+    assert!(offline_seen, "the indicator says offline");
+    assert_eq!(alerts, vec![(AlertLevel::Warning, 3), (AlertLevel::Critical, 5)]);
+    // Four retries before the fifth failure wait at least 10 + 20 + 40 + 80 ms
+    // (half of 20 ms doubling, the lower bound of the jitter): backoff, not spinning.
+    assert!(elapsed >= Duration::from_millis(150), "retries wait: {elapsed:?}");
+    handle.stop(Duration::from_secs(1)).await;
+    let failures = store.consecutive_failures().await.expect("persisted");
+    assert!(failures >= 5, "the streak is kept across restarts: {failures}");
+}
+
+/// A change made on one desk reaches a connected desk through the live stream,
+/// long before its 30-second pull interval.
+#[tokio::test]
+async fn a_change_reaches_a_connected_desk_through_the_live_stream() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let path = hotel.dir.path().join("desk-b.sqlite3");
+    let b = Desk::open(&path, Arc::new(Utc::now)).await.expect("B opens with its worker running");
+    b.enroll(&hotel.base, &hotel.code().await, "desk-b").await.expect("enrolled");
+    let mut events = b.sync().subscribe();
+    b.sign_in("manager", PASSWORD).await.expect("signed in");
+    // B's first round pulls the hotel; wait for it to report synced.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Ok(SyncEvent::Status(status))) if status.state == SyncState::Synced => break,
+            Ok(Ok(_)) => {}
+            other => panic!("B never synced: {other:?}"),
+        }
+    }
+    let started = tokio::time::Instant::now();
+    let guest = new_guest(&a, "Live", "Update", "live@example.com").await;
+    a.sync_once(1_000).await.expect("A pushes");
+    loop {
+        let seen: Option<Guest> = b.store().record(EntityKind::Guest, guest.id).await.expect("read");
+        if seen.is_some() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the change did not reach B through the live stream");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(b.sync().status().last_sync_at.is_some(), "B's status records the sync that brought the change");
+}

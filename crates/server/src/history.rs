@@ -1,0 +1,288 @@
+//! A record's history and restoring an old version.
+//!
+//! The history is the change log of one record: every version with who made it
+//! (user and display name), on which device, the clock, the time, and the record
+//! before and after, redacted for the reader's role like a pull. A restore writes an
+//! old version's fields as a new version, logged like any change so every device
+//! receives it; the old versions stay in the log. Folio postings are append-only and
+//! cannot be restored (a correction is a reversing posting).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::Row;
+use sync_core::conflict::{Author, Conflict};
+use sync_core::protocol::{ChangeKind, FieldChange, Mutation, Operation};
+use sync_core::validate::check_record;
+use sync_core::{EntityKind, Fields, Hlc};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Session;
+use crate::error::AppError;
+use crate::permissions;
+use crate::store::{self, LogEntry, RecordWrite};
+
+/// Most versions one history answers (the oldest first).
+const HISTORY_LIMIT: i64 = 1000;
+
+/// One version of a record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Version {
+    pub version: u64,
+    /// Position in the property's change log.
+    pub seq: u64,
+    /// `upsert` or `delete`.
+    pub op: ChangeKind,
+    pub user_id: Uuid,
+    /// The author's display name (none for changes the admin CLI made).
+    pub user_name: Option<String>,
+    pub device_id: Uuid,
+    pub device_name: Option<String>,
+    pub hlc: Hlc,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The device mutation that made it (none for the server's own changes).
+    pub mutation_id: Option<Uuid>,
+    pub before: Option<Fields>,
+    pub after: Option<Fields>,
+}
+
+/// `GET /v1/records/{entity}/{id}/history` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct History {
+    pub entity: EntityKind,
+    pub record_id: Uuid,
+    pub versions: Vec<Version>,
+}
+
+/// `POST /v1/records/{entity}/{id}/restore` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreRequest {
+    /// The version whose fields to bring back.
+    pub version: u64,
+}
+
+/// What a restore wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Restored {
+    /// The record's new version (the current one when nothing differed).
+    pub version: u64,
+    pub record: Fields,
+    /// Business-rule conflicts the restored record raised (it is written anyway).
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The entity and record id of the path.
+pub fn parse_path(entity: &str, id: &str) -> Result<(EntityKind, Uuid), AppError> {
+    let entity =
+        entity.parse::<EntityKind>().map_err(|err| AppError::bad_request("unknown_entity", err.to_string()))?;
+    let id = Uuid::parse_str(id).map_err(|_| {
+        AppError::bad_request(
+            "bad_id",
+            format!("`{}` is not a record id (a UUID)", id.chars().take(40).collect::<String>()),
+        )
+    })?;
+    Ok((entity, id))
+}
+
+fn not_found(entity: EntityKind) -> AppError {
+    AppError::not_found(format!("this property has no {entity} with that id"))
+}
+
+/// Every version of a record of the caller's property.
+pub async fn history(state: &AppState, session: &Session, entity: EntityKind, id: Uuid) -> Result<History, AppError> {
+    let rows = sqlx::query(
+        "SELECT c.seq, c.op, c.version, c.before, c.after, c.user_id, u.display_name, c.device_id, \
+                d.name AS device_name, c.hlc, c.at, c.mutation_id \
+         FROM change_log c \
+         LEFT JOIN staff_users u ON u.id = c.user_id \
+         LEFT JOIN devices d ON d.id = c.device_id \
+         WHERE c.property_id = $1 AND c.entity = $2 AND c.record_id = $3 ORDER BY c.seq LIMIT $4",
+    )
+    .bind(session.property_id.to_string())
+    .bind(entity.as_str())
+    .bind(id.to_string())
+    .bind(HISTORY_LIMIT)
+    .fetch_all(state.store.pool())
+    .await?;
+    if rows.is_empty() {
+        return Err(not_found(entity));
+    }
+    let mut versions = Vec::with_capacity(rows.len());
+    for row in rows {
+        let json = |column: &str| -> Result<Option<Fields>, AppError> {
+            let text: Option<String> = row.try_get(column)?;
+            let mut fields: Option<Fields> =
+                text.map(|t| serde_json::from_str(&t)).transpose().map_err(AppError::internal)?;
+            if let Some(fields) = fields.as_mut() {
+                permissions::redact(session.role, entity, fields);
+            }
+            Ok(fields)
+        };
+        let uuid = |column: &str| -> Result<Uuid, AppError> {
+            let text: String = row.try_get(column)?;
+            Uuid::parse_str(&text).map_err(AppError::internal)
+        };
+        let op: String = row.try_get("op")?;
+        let hlc: String = row.try_get("hlc")?;
+        let at: i64 = row.try_get("at")?;
+        let mutation_id: Option<String> = row.try_get("mutation_id")?;
+        versions.push(Version {
+            version: u64::try_from(row.try_get::<i64, _>("version")?).unwrap_or_default(),
+            seq: u64::try_from(row.try_get::<i64, _>("seq")?).unwrap_or_default(),
+            op: if op == "delete" { ChangeKind::Delete } else { ChangeKind::Upsert },
+            user_id: uuid("user_id")?,
+            user_name: row.try_get("display_name")?,
+            device_id: uuid("device_id")?,
+            device_name: row.try_get("device_name")?,
+            hlc: hlc.parse().map_err(AppError::internal)?,
+            at: chrono::DateTime::from_timestamp_millis(at).unwrap_or_default(),
+            mutation_id: mutation_id.and_then(|m| Uuid::parse_str(&m).ok()),
+            before: json("before")?,
+            after: json("after")?,
+        });
+    }
+    Ok(History { entity, record_id: id, versions })
+}
+
+/// Writes version `request.version` of a record back as its newest version.
+pub async fn restore(
+    state: &AppState,
+    session: &Session,
+    entity: EntityKind,
+    id: Uuid,
+    request: &RestoreRequest,
+) -> Result<Restored, AppError> {
+    if entity.is_append_only() {
+        return Err(AppError::conflict(
+            "append_only",
+            format!("{entity} records are append-only and cannot be restored: post a reversing correction instead"),
+        ));
+    }
+    if !matches!(session.role, sync_core::domain::Role::Manager | sync_core::domain::Role::FrontDesk) {
+        return Err(AppError::forbidden("only a manager or the front desk restores old versions"));
+    }
+    let now = (state.now)();
+    let now_ms = store::millis(now);
+    let property = session.property_id;
+    let mut write = state.store.begin_write().await?;
+    let first_seq = store::lock_property(&mut write.tx, property).await?;
+    let current = store::load_record(&mut write.tx, property, entity, id).await?.ok_or_else(|| not_found(entity))?;
+    let row = sqlx::query(
+        "SELECT after FROM change_log WHERE property_id = $1 AND entity = $2 AND record_id = $3 AND version = $4 \
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(property.to_string())
+    .bind(entity.as_str())
+    .bind(id.to_string())
+    .bind(i64::try_from(request.version).unwrap_or(i64::MAX))
+    .fetch_optional(&mut *write.tx)
+    .await?
+    .ok_or_else(|| AppError::not_found(format!("the {entity} has no version {}", request.version)))?;
+    let after: Option<String> = row.try_get("after")?;
+    let Some(after) = after else {
+        return Err(AppError::conflict(
+            "deleted_version",
+            format!("version {} is the deletion of the {entity}: restore the version before it", request.version),
+        ));
+    };
+    let old: Fields = serde_json::from_str(&after).map_err(AppError::internal)?;
+
+    // The restore as a mutation of the caller, for the role check and the conflicts.
+    let changed: BTreeMap<String, FieldChange> = old
+        .iter()
+        .filter(|(name, value)| current.deleted || current.fields.get(*name) != Some(*value))
+        .map(|(name, value)| {
+            let base = current.fields.get(name).cloned().unwrap_or(Value::Null);
+            (name.clone(), FieldChange { base, value: value.clone() })
+        })
+        .collect();
+    let hlc = match state.clock.lock() {
+        Ok(mut clock) => clock.tick(u64::try_from(now_ms).unwrap_or_default()),
+        Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
+    };
+    let mutation = Mutation {
+        id: Uuid::now_v7(),
+        idempotency_key: format!("restore:{entity}:{id}:{}", Uuid::now_v7()),
+        entity,
+        record_id: id,
+        op: Operation::Update,
+        base_version: Some(current.version),
+        changes: changed,
+        hlc,
+        device_id: session.device_id,
+        user_id: session.user_id,
+    };
+    permissions::check_write(session.role, &mutation).map_err(AppError::forbidden)?;
+    if mutation.changes.is_empty() {
+        let mut record = current.fields;
+        permissions::redact(session.role, entity, &mut record);
+        return Ok(Restored { version: current.version, record, conflicts: Vec::new() });
+    }
+    check_record(entity, &old).map_err(|err| {
+        AppError::unprocessable(
+            "invalid_version",
+            format!("that version is no longer a valid {entity}: {}", err.message),
+        )
+    })?;
+
+    store::save_clock(&mut write.tx, property, hlc).await?;
+    let author = Author { device_id: session.device_id, user_id: session.user_id, hlc, at: now };
+    let mut clocks = current.field_clocks.clone();
+    for field in mutation.changes.keys() {
+        clocks.insert(field.clone(), hlc);
+    }
+    let version = current.version + 1;
+    store::write_record(
+        &mut write.tx,
+        &RecordWrite {
+            property,
+            entity,
+            id,
+            version,
+            fields: &old,
+            field_clocks: &clocks,
+            deleted: false,
+            last: &author,
+        },
+    )
+    .await?;
+    store::append_change(
+        &mut write.tx,
+        &LogEntry {
+            property,
+            entity,
+            record_id: id,
+            kind: ChangeKind::Upsert,
+            version,
+            before: (!current.deleted).then_some(&current.fields),
+            after: Some(&old),
+            author: &author,
+            at: now,
+            mutation_id: None,
+        },
+    )
+    .await?;
+    let mut conflicts = Vec::new();
+    if entity == EntityKind::Reservation {
+        for breach in crate::push::room_breaches(&mut write.tx, property, &old).await? {
+            let conflict =
+                Conflict::business_rule(&mutation, breach, Some(current.last.clone()), Some(current.version));
+            store::save_conflict(&mut write.tx, property, &conflict, now_ms).await?;
+            state.metrics.count_conflict(conflict.kind);
+            conflicts.push(conflict);
+        }
+    }
+    let last_seq = store::last_seq(&mut write.tx, property).await?;
+    if last_seq > first_seq {
+        let backend = state.store.backend();
+        state.live.announce(&mut write.tx, backend, &state.config.live_channel, property, last_seq).await?;
+    }
+    write.commit().await?;
+    state.changed(property, last_seq);
+    let mut record = old;
+    permissions::redact(session.role, entity, &mut record);
+    Ok(Restored { version, record, conflicts })
+}

@@ -1,0 +1,84 @@
+//! A record's history (who, which device, when, before and after) and restoring an
+//! old version as a new change every device receives.
+
+use serde_json::{Value, json};
+use sync_core::EntityKind;
+use uuid::Uuid;
+
+use crate::support::{Server, seed_hotel, version_of};
+
+#[tokio::test]
+async fn every_version_is_listed_with_its_author_and_an_old_one_can_be_restored() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let house = server.device("P1", "house").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let path = format!("/v1/records/guest/{}/history", hotel.guest);
+
+    let edit = desk.update(
+        EntityKind::Guest,
+        hotel.guest,
+        1,
+        &[("email", json!("sarah@example.org"), json!("sarah@work.example"))],
+    );
+    version_of(&desk.push_one(edit).await, "the desk changes the email");
+
+    let response = desk.get(&path).await;
+    assert_eq!(response.status(), 200, "the desk reads a guest's history");
+    let history: Value = response.json().await.expect("history body");
+    let versions = history["versions"].as_array().expect("a list of versions");
+    assert_eq!(versions.len(), 2, "created, then edited");
+    assert_eq!(versions[0]["version"], json!(1));
+    assert_eq!(versions[0]["user_name"], json!("manager"), "the creator's display name");
+    assert_eq!(versions[0]["before"], Value::Null, "nothing before the creation");
+    assert_eq!(versions[1]["user_id"], json!(desk.session.user.id), "the editor");
+    assert_eq!(versions[1]["device_id"], json!(desk.enrollment.device_id), "on the desk's device");
+    assert_eq!(versions[1]["device_name"], json!("desk's PC"));
+    assert_eq!(versions[1]["op"], json!("upsert"));
+    assert_eq!(versions[1]["before"]["email"], json!("sarah@example.org"), "the value before");
+    assert_eq!(versions[1]["after"]["email"], json!("sarah@work.example"), "and after");
+    assert!(versions[1]["hlc"].is_string() && versions[1]["at"].is_string(), "with the clock and the time");
+
+    let redacted: Value = house.get(&path).await.json().await.expect("history body");
+    assert!(redacted["versions"][1]["after"].get("email").is_none(), "housekeeping reads no contact details");
+    assert_eq!(redacted["versions"][1]["after"]["first_name"], json!("Sarah"), "but reads names");
+
+    let restore = format!("/v1/records/guest/{}/restore", hotel.guest);
+    let response = house.post(&restore, &json!({"version": 1})).await;
+    assert_eq!(response.status(), 403, "housekeeping restores nothing");
+    let response = desk.post(&restore, &json!({"version": 1})).await;
+    assert_eq!(response.status(), 200, "the desk restores the first version");
+    let restored: Value = response.json().await.expect("restore body");
+    assert_eq!(restored["version"], json!(3), "the restore is a new version");
+    assert_eq!(restored["record"]["email"], json!("sarah@example.org"), "with the old email");
+
+    let changes = manager.pull_all().await;
+    let last = changes.iter().rev().find(|c| c.record_id == hotel.guest).expect("the guest's changes");
+    assert_eq!(last.version, 3, "every device receives the restore");
+    assert_eq!(last.record.as_ref().and_then(|r| r.get("email")), Some(&json!("sarah@example.org")));
+    let history: Value = desk.get(&path).await.json().await.expect("history body");
+    assert_eq!(history["versions"].as_array().map(Vec::len), Some(3), "the restore is in the history too");
+
+    let response = desk.post(&restore, &json!({"version": 9})).await;
+    assert_eq!(response.status(), 404, "no version 9");
+}
+
+#[tokio::test]
+async fn postings_cannot_be_restored_and_unknown_records_have_no_history() {
+    let server = Server::start().await;
+    let manager = server.device("P1", "manager").await;
+    let response =
+        manager.post(&format!("/v1/records/folio_posting/{}/restore", Uuid::now_v7()), &json!({"version": 1})).await;
+    assert_eq!(response.status(), 409, "postings are append-only");
+    let body: Value = response.json().await.expect("error body");
+    assert_eq!(body["code"], json!("append_only"));
+    assert!(body["message"].as_str().unwrap_or_default().contains("reversing"), "the message says what to do instead");
+
+    let response = manager.get(&format!("/v1/records/guest/{}/history", Uuid::now_v7())).await;
+    assert_eq!(response.status(), 404, "a record that never existed has no history");
+    let response = manager.get(&format!("/v1/records/spaceship/{}/history", Uuid::now_v7())).await;
+    assert_eq!(response.status(), 400, "an unknown entity is a bad request");
+    let response = manager.get("/v1/records/guest/not-a-uuid/history").await;
+    assert_eq!(response.status(), 400, "so is a bad id");
+}

@@ -1,0 +1,91 @@
+//! The live stream: a push reaches the property's subscribers in milliseconds, on
+//! this server and (PostgreSQL) on another server process of the same database;
+//! other properties hear nothing.
+
+use std::time::Duration;
+
+use frontdesk_server::Config;
+use sync_core::EntityKind;
+use uuid::Uuid;
+
+use crate::metrics::metric;
+use crate::support::{Server, guest_fields, on_postgres, version_of};
+
+#[tokio::test]
+async fn a_push_wakes_the_propertys_live_streams_and_no_other_propertys() {
+    let config = Config { live_keep_alive: Duration::from_millis(200), ..Config::default() };
+    let server = Server::start_with(config).await;
+    let mut desk = server.device("P1", "desk").await;
+    let desk2 = server.device("P1", "desk2").await;
+    let boss = server.device("P2", "boss").await;
+    let mut same_property = desk2.live_on(&server.base).await;
+    let mut other_property = boss.live_on(&server.base).await;
+    assert_eq!(metric(&desk, "frontdesk_live_devices").await, 2.0, "two devices are connected");
+
+    let before = desk2.cursor_now().await;
+    let insert = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Ada", "Lovelace", "ada@example.org"));
+    let started = std::time::Instant::now();
+    version_of(&desk.push_one(insert).await, "the insert applies");
+    let seq = same_property.next_change(Duration::from_secs(1)).await.expect("the other desk hears of the change");
+    assert!(started.elapsed() < Duration::from_millis(500), "it arrives in milliseconds: {:?}", started.elapsed());
+    assert_eq!(seq, before.sequence() + 1, "the event carries the log's new sequence");
+    let page = desk2.pull(Some(before), None).await;
+    assert_eq!(page.changes.len(), 1, "a pull after the event finds the change");
+    assert_eq!(page.cursor.sequence(), seq, "up to the announced sequence");
+
+    let heard = other_property.next(Duration::from_millis(500)).await.expect("a keep-alive comes");
+    assert_eq!(heard.event, "", "another property's stream gets only keep-alive comments: {heard:?}");
+    assert_eq!(heard.data, "keep-alive");
+
+    drop(same_property);
+    drop(other_property);
+    let mut gone = false;
+    for _ in 0..50 {
+        if metric(&desk, "frontdesk_live_devices").await == 0.0 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "closed streams are no longer counted as connected devices");
+}
+
+#[tokio::test]
+async fn a_live_stream_needs_a_session() {
+    let server = Server::start().await;
+    let response = reqwest::get(server.url("/v1/live")).await.expect("live request");
+    assert_eq!(response.status(), 401, "no token, no stream");
+}
+
+#[tokio::test]
+async fn on_postgresql_a_push_on_one_server_process_reaches_a_stream_on_another() {
+    if !on_postgres() {
+        eprintln!("skipped: cross-process notifications need PostgreSQL (scripts/test-postgres.sh)");
+        return;
+    }
+    let server = Server::start().await;
+    let second = server.second_instance(Config::default()).await;
+    let mut desk = server.device("P1", "desk").await;
+    let desk2 = server.device("P1", "desk2").await;
+    let boss = server.device("P2", "boss").await;
+    let mut on_second = desk2.live_on(&second.base).await;
+    let mut other_property = boss.live_on(&second.base).await;
+
+    let before = desk2.cursor_now().await;
+    let insert = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Ada", "Lovelace", "ada@example.org"));
+    version_of(&desk.push_one(insert).await, "the insert applies on the first process");
+    let seq = on_second.next_change(Duration::from_secs(1)).await.expect("the second process relays the change");
+    assert_eq!(seq, before.sequence() + 1, "with the property's new sequence");
+    assert_eq!(other_property.next_change(Duration::from_millis(300)).await, None, "P2 hears nothing of P1");
+}
+
+#[tokio::test]
+async fn a_live_stream_ends_when_its_session_expires() {
+    let config = Config { session_ttl: chrono::Duration::milliseconds(1500), ..Config::default() };
+    let server = Server::start_with(config).await;
+    let desk = server.device("P1", "desk").await;
+    let mut stream = desk.live_on(&server.base).await;
+    let started = std::time::Instant::now();
+    assert_eq!(stream.next(Duration::from_secs(5)).await, None, "the stream closes");
+    assert!(started.elapsed() < Duration::from_secs(4), "at the session's expiry, not later");
+}
