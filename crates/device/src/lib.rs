@@ -29,6 +29,7 @@ pub mod ops;
 pub mod outbox;
 pub mod pull;
 pub mod queries;
+pub mod screens;
 pub mod session;
 pub mod store;
 pub mod sync;

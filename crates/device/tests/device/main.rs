@@ -7,6 +7,7 @@ mod ops_rooms;
 mod outbox;
 mod pull;
 mod queries;
+mod screens;
 mod store;
 mod support;
 mod sync;
