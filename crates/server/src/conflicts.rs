@@ -87,16 +87,14 @@ pub async fn get(state: &AppState, session: &Session, id: Uuid) -> Result<Confli
         .ok_or_else(|| AppError::not_found("this property has no conflict with that id"))
 }
 
-/// Resolves a conflict (managers only).
+/// Resolves a conflict: managers any, the front desk the data conflicts of low or
+/// medium severity (two emails, two phone numbers), never a broken hotel rule.
 pub async fn resolve(
     state: &AppState,
     session: &Session,
     id: Uuid,
     choice: ResolutionChoice,
 ) -> Result<Resolved, AppError> {
-    if session.role != sync_core::domain::Role::Manager {
-        return Err(AppError::forbidden("only a manager resolves conflicts"));
-    }
     let now = (state.now)();
     let now_ms = store::millis(now);
     let mut write = state.store.begin_write().await?;
@@ -104,6 +102,11 @@ pub async fn resolve(
     let mut conflict = store::load_conflict(&mut write.tx, session.property_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("this property has no conflict with that id"))?;
+    if !permissions::may_resolve(session.role, &conflict) {
+        return Err(AppError::forbidden(
+            "only a manager resolves business-rule and high-severity conflicts; the front desk resolves the others",
+        ));
+    }
     if conflict.status == ConflictStatus::Resolved {
         return Err(AppError::conflict("already_resolved", "this conflict was resolved already"));
     }

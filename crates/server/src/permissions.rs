@@ -61,6 +61,19 @@ pub fn may_see_conflicts(role: Role) -> bool {
     matches!(role, Role::Manager | Role::FrontDesk)
 }
 
+/// Whether `role` may settle `conflict`: a receptionist settles a clash of two
+/// emails at the desk; a broken hotel rule (a double booking, a status
+/// regression) or anything of high severity waits for a manager.
+pub fn may_resolve(role: Role, conflict: &sync_core::Conflict) -> bool {
+    match role {
+        Role::Manager => true,
+        Role::FrontDesk => {
+            conflict.kind != sync_core::ConflictKind::BusinessRule && conflict.severity <= sync_core::Severity::Medium
+        }
+        Role::Housekeeping | Role::Maintenance => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

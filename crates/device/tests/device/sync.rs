@@ -140,7 +140,7 @@ async fn offline_edits_on_two_desks_converge_keeping_every_field() {
 async fn the_same_email_changed_on_two_desks_becomes_a_conflict_with_both_values() {
     let hotel = Hotel::open().await;
     let a = hotel.desk("desk-a", "frontdesk").await;
-    let b = hotel.desk("desk-b", "manager").await;
+    let b = hotel.desk("desk-b", "frontdesk").await;
     let guest = new_guest(&a, "Sarah", "Johnson", "sarah@old.example").await;
     a.sync_once(1_000).await.expect("A pushes");
     b.sync_once(1_000).await.expect("B pulls");
@@ -161,10 +161,11 @@ async fn the_same_email_changed_on_two_desks_becomes_a_conflict_with_both_values
     let on_b: Guest = b.store().record(EntityKind::Guest, guest.id).await.expect("read").expect("present");
     assert_eq!(on_b.email.as_deref(), Some("sarah@a.example"), "until resolved, the server's value stands");
 
-    // The manager on B keeps B's value; the resolution is a change every desk receives.
+    // The receptionist on B keeps B's value (a data conflict is the desk's to settle);
+    // the resolution is a change every desk receives.
     b.resolve_conflict(conflicts[0].id, &sync_core::conflict::ResolutionChoice::KeepDevice)
         .await
-        .expect("a manager resolves");
+        .expect("the front desk resolves a clash of two emails");
     assert!(b.store().open_conflicts().await.expect("conflicts").is_empty(), "nothing left to decide on B");
     a.sync_once(1_000).await.expect("A pulls the resolution");
     for desk in [&a, &b] {

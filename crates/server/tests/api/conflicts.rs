@@ -75,7 +75,7 @@ async fn two_devices_change_one_email_and_the_second_gets_a_conflict_with_both_v
         .send()
         .await
         .expect("resolve request");
-    assert_eq!(again.status(), 403, "only a manager resolves conflicts");
+    assert_eq!(again.status(), 409, "a resolved conflict cannot be resolved again");
 }
 
 #[tokio::test]
@@ -126,6 +126,16 @@ async fn a_double_booking_by_two_devices_keeps_both_stays_and_lists_the_free_roo
     assert_eq!(response.status(), 200, "the conflict can be read by id");
     let read: Conflict = response.json().await.expect("conflict body");
     assert_eq!(read.status, ConflictStatus::Open, "it waits for a decision");
+
+    let refused = desk
+        .http
+        .post(desk.url(&format!("/v1/conflicts/{}/resolve", conflict.id)))
+        .bearer_auth(desk.token())
+        .json(&json!({"choice": "move_stay", "room_id": hotel.rooms[2]}))
+        .send()
+        .await
+        .expect("resolve request");
+    assert_eq!(refused.status(), 403, "a broken hotel rule waits for a manager, not the front desk");
 
     let response = manager
         .http
