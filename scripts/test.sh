@@ -25,6 +25,8 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
-say "server API tests on PostgreSQL"
+say "server API tests and device sync tests on PostgreSQL"
 ensure_packages postgresql
-crates/server/scripts/test-postgres.sh
+scripts/with-postgres.sh bash -c '
+  cargo test -p frontdesk-device --locked --test device sync:: &&
+  cargo test -p frontdesk-server --locked --test api'

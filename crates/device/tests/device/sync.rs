@@ -34,10 +34,34 @@ impl Drop for Hotel {
     }
 }
 
+/// A PostgreSQL server to run the server side on, from `DATABASE_URL` (the test
+/// command sets it for a second run of these tests); SQLite otherwise.
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("DATABASE_URL").ok().filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+}
+
+/// A new empty database on the PostgreSQL server of `admin`, for one test.
+async fn fresh_postgres_database(admin: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let name = format!("fd_device_{}", uuid::Uuid::now_v7().simple());
+    let pool = sqlx::AnyPool::connect(admin).await.expect("connect to DATABASE_URL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let (scheme, rest) = admin.split_once("://").expect("a URL");
+    let (authority, _) = rest.split_once('/').unwrap_or((rest, ""));
+    format!("{scheme}://{authority}/{name}")
+}
+
 impl Hotel {
     async fn open() -> Hotel {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let url = format!("sqlite://{}", dir.path().join("server.sqlite3").display());
+        let url = match postgres_admin_url() {
+            Some(admin) => fresh_postgres_database(&admin).await,
+            None => format!("sqlite://{}", dir.path().join("server.sqlite3").display()),
+        };
         let store = ServerStore::open(&url).await.expect("the server store opens");
         let options =
             DemoOptions { property_code: "DEMO", rooms: 12, days: 14, password: PASSWORD, channel: "frontdesk_test" };
