@@ -21,6 +21,7 @@ use frontdesk_device::desk::{Desk, DeskError};
 use frontdesk_device::{NewCharge, NewGuest, NewPayment, NewReservation};
 use serde::Serialize;
 use serde_json::json;
+use sync_core::conflict::ResolutionChoice;
 use uuid::Uuid;
 
 #[derive(Debug, Parser)]
@@ -64,6 +65,14 @@ enum Command {
     },
     /// Conflicts waiting for a decision.
     Conflicts,
+    /// Resolves a conflict on the server (needs the server; the decision is a change
+    /// every desk receives).
+    Resolve {
+        conflict: Uuid,
+        /// `keep-device` (this desk's values) or `keep-server`.
+        #[arg(long, value_enum)]
+        keep: Keep,
+    },
     /// Imports reservations from JSON Lines (the benchmark data format), as local edits.
     Import { file: PathBuf },
     /// Creates a guest profile.
@@ -114,6 +123,12 @@ enum Command {
         #[arg(long)]
         amount: i64,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Keep {
+    Device,
+    Server,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -183,6 +198,14 @@ async fn command(desk: &Desk, cli: &Cli) -> Result<String, DeskError> {
         }
         Command::Queue { limit } => to_json(store.outbox(*limit).await?),
         Command::Conflicts => to_json(store.open_conflicts().await?),
+        Command::Resolve { conflict, keep } => {
+            sign_in(desk, cli).await?;
+            let choice = match keep {
+                Keep::Device => ResolutionChoice::KeepDevice,
+                Keep::Server => ResolutionChoice::KeepServer,
+            };
+            to_json(desk.resolve_conflict(*conflict, &choice).await?)
+        }
         Command::Import { file } => {
             sign_in(desk, cli).await?;
             let session = desk.session().await?;

@@ -406,3 +406,50 @@ async fn a_change_reaches_a_connected_desk_through_the_live_stream() {
     }
     assert!(b.sync().status().last_sync_at.is_some(), "B's status records the sync that brought the change");
 }
+
+/// `frontdesk-cli` runs a desk from a terminal: enroll, create a guest offline,
+/// sync, and read the status, each as its own process over the same store.
+#[tokio::test]
+async fn the_command_line_enrolls_writes_and_syncs() {
+    let hotel = Hotel::open().await;
+    let store = hotel.dir.path().join("cli.sqlite3");
+    let code = hotel.code().await;
+    let cli = |args: Vec<String>| {
+        let store = store.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-cli"))
+                    .arg("--store")
+                    .arg(&store)
+                    .args(["--user", "frontdesk"])
+                    .env("FRONTDESK_PASSWORD", PASSWORD)
+                    .args(&args)
+                    .output()
+                    .expect("the command line runs")
+            })
+            .await
+            .expect("joined")
+        }
+    };
+    let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+    let enrolled = cli(words(&["enroll", "--server", &hotel.base, "--code", &code, "--name", "Back office"])).await;
+    assert!(enrolled.status.success(), "enroll: {}", String::from_utf8_lossy(&enrolled.stderr));
+    let created = cli(words(&["create-guest", "--first-name", "Ada", "--last-name", "Lovelace"])).await;
+    assert!(created.status.success(), "create-guest: {}", String::from_utf8_lossy(&created.stderr));
+    let guest: serde_json::Value = serde_json::from_slice(&created.stdout).expect("the guest as JSON");
+    let status: serde_json::Value =
+        serde_json::from_slice(&cli(words(&["status"])).await.stdout).expect("status as JSON");
+    assert_eq!(status["queue"]["pending"], 1, "the new guest waits in the queue: {status}");
+    let synced = cli(words(&["sync"])).await;
+    assert!(synced.status.success(), "sync: {}", String::from_utf8_lossy(&synced.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&synced.stdout).expect("report as JSON");
+    assert_eq!(report["applied"], 1, "the guest was applied on the server: {report}");
+    let other = hotel.desk("desk-b", "manager").await;
+    let id: uuid::Uuid = guest["id"].as_str().and_then(|s| s.parse().ok()).expect("an id");
+    let seen: Option<Guest> = other.store().record(EntityKind::Guest, id).await.expect("read");
+    assert_eq!(seen.map(|g| g.last_name), Some("Lovelace".to_owned()), "another desk pulls it");
+    let refused = cli(words(&["resolve", &uuid::Uuid::nil().to_string(), "--keep", "device"])).await;
+    assert!(!refused.status.success(), "resolving an unknown conflict fails");
+    let error: serde_json::Value = serde_json::from_slice(&refused.stderr).expect("the error as JSON");
+    assert_eq!(error["code"], "not_found", "with the server's code: {error}");
+}
