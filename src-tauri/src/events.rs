@@ -70,11 +70,13 @@ pub async fn emit_status<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// After a local command committed: every window reloads `entities`, and the
-/// indicator shows the new queue.
+/// After a local command committed: every window reloads `entities`, the
+/// indicator shows the new queue, and the worker pushes the change.
 pub async fn local_change<R: Runtime>(app: &AppHandle<R>, entities: &[EntityKind]) {
     emit(app, names::DATA_CHANGED, DataChanged { entities: entities.to_vec() });
     emit_status(app).await;
+    // Push it at once when online, so other desks see it in milliseconds.
+    app.state::<AppState>().desk.sync().local_change().await;
 }
 
 /// Starts the task forwarding the sync worker's events for the app's lifetime.

@@ -94,6 +94,7 @@ enum Command {
     Settings(SyncSettings, oneshot::Sender<Result<(), InvalidSetting>>),
     Session(Option<ServerClient>),
     LiveNotice,
+    LocalChange,
 }
 
 /// Wall time for "last synced at" and staleness; tests pass a clock they control.
@@ -206,6 +207,12 @@ impl SyncHandle {
     /// Syncs again after a pause.
     pub async fn resume(&self) {
         let _ = self.commands.send(Command::Resume).await;
+    }
+
+    /// A local change was committed: push it now, unless the server is known to be
+    /// unreachable (then the retry schedule stands: no storm of attempts offline).
+    pub async fn local_change(&self) {
+        let _ = self.commands.try_send(Command::LocalChange);
     }
 
     /// The server said something changed: pull now.
@@ -334,6 +341,11 @@ impl Worker {
                         Command::SyncNow | Command::LiveNotice => {
                             if can_sync {
                                 self.retry = None;
+                                self.round().await;
+                            }
+                        }
+                        Command::LocalChange => {
+                            if can_sync && self.retry.is_none() {
                                 self.round().await;
                             }
                         }

@@ -453,3 +453,32 @@ async fn the_command_line_enrolls_writes_and_syncs() {
     let error: serde_json::Value = serde_json::from_slice(&refused.stderr).expect("the error as JSON");
     assert_eq!(error["code"], "not_found", "with the server's code: {error}");
 }
+
+/// A desk whose worker runs pushes a local change as soon as it is told of it,
+/// without waiting for its pull interval.
+#[tokio::test]
+async fn a_local_change_is_pushed_at_once_by_the_worker() {
+    let hotel = Hotel::open().await;
+    let path = hotel.dir.path().join("desk-a.sqlite3");
+    let a = Desk::open(&path, Arc::new(Utc::now)).await.expect("A opens with its worker running");
+    a.enroll(&hotel.base, &hotel.code().await, "desk-a").await.expect("enrolled");
+    let mut events = a.sync().subscribe();
+    a.sign_in("frontdesk", PASSWORD).await.expect("signed in");
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Ok(SyncEvent::Status(status))) if status.state == SyncState::Synced => break,
+            Ok(Ok(_)) => {}
+            other => panic!("A never synced: {other:?}"),
+        }
+    }
+    let guest = new_guest(&a, "Pushed", "AtOnce", "now@example.com").await;
+    a.sync().local_change().await;
+    let started = tokio::time::Instant::now();
+    while a.store().outbox_counts().await.expect("counts").pending > 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "the worker did not push the local change");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let b = hotel.desk("desk-b", "manager").await;
+    let seen: Option<Guest> = b.store().record(EntityKind::Guest, guest.id).await.expect("read");
+    assert!(seen.is_some(), "the server has the change");
+}
