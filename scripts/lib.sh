@@ -66,6 +66,32 @@ ensure_ui_deps() {
   fi
 }
 
+# What the end-to-end tests of the real app need beyond the build (see tests/e2e/run.sh):
+# a virtual display, WebKitGTK's WebDriver, ImageMagick for whole-screen pictures,
+# tauri-driver (from crates.io, only when missing) and the suite's npm packages.
+E2E_PACKAGES=(xvfb webkit2gtk-driver imagemagick)
+
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/tauri-driver" ] && export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    say "installing tauri-driver"
+    cargo install tauri-driver --locked --version '^2' --quiet
+  fi
+}
+
+ensure_e2e_deps() {
+  ensure_packages "${E2E_PACKAGES[@]}"
+  ensure_tauri_driver
+  local stamp="$ROOT/tests/e2e/node_modules/.frontdesk-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/tests/e2e/package-lock.json" "$stamp"; then
+    say "installing the end-to-end tests' npm packages"
+    (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$ROOT/tests/e2e/package-lock.json" "$stamp"
+  fi
+}
+
 build_ui() {
   say "building the UI"
   (cd "$ROOT/ui" && npm run --silent build)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: formatting, lints, the UI's unit tests,
 # the Rust workspace's tests (with cargo-nextest when installed, SQLite-backed),
-# then the server's API tests again on a throwaway PostgreSQL cluster.
+# then the server's API tests again on a throwaway PostgreSQL cluster, and last the
+# end-to-end tests of the real app under Xvfb against a real server (tests/e2e/run.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
 cd "$ROOT"
@@ -30,3 +31,7 @@ ensure_packages postgresql
 scripts/with-postgres.sh bash -c '
   cargo test -p frontdesk-device --locked --test device sync:: &&
   cargo test -p frontdesk-server --locked --test api'
+
+# Slowest last: the real app under Xvfb, driven through tauri-driver, against a real server.
+say "end-to-end tests of the real app"
+FRONTDESK_E2E_SKIP_UI_BUILD=1 tests/e2e/run.sh
