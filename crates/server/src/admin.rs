@@ -711,39 +711,10 @@ async fn bulk_insert(tx: &mut AdminTx<'_>, records: &[NewRecord]) -> Result<(), 
         let mut record_rows = Vec::with_capacity(chunk.len());
         let mut log_rows = Vec::with_capacity(chunk.len());
         for offset in 0..chunk.len() {
-            let b = offset * 13;
-            record_rows.push(format!(
-                "(${},${},${},${},${},${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11,
-                b + 12,
-                b + 13
-            ));
-            log_rows.push(format!(
-                "(${},${},${},${},${},${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11,
-                b + 12,
-                b + 13
-            ));
+            // Both tables take 13 values a row, bound in the same order of offsets.
+            let row = placeholders(offset * 13, 13);
+            record_rows.push(row.clone());
+            log_rows.push(row);
         }
         let sql = format!(
             "INSERT INTO records (property_id, entity, id, version, fields, field_clocks, deleted, last_author, \
@@ -803,4 +774,22 @@ async fn bulk_insert(tx: &mut AdminTx<'_>, records: &[NewRecord]) -> Result<(), 
         log.execute(tx.conn()).await?;
     }
     Ok(())
+}
+
+/// `($n+1,$n+2,…,$n+width)`: one row of numbered placeholders after the first `n`
+/// bound values (PostgreSQL's numbering, which sqlx's `Any` driver maps for SQLite).
+fn placeholders(n: usize, width: usize) -> String {
+    let numbers: Vec<String> = (n + 1..=n + width).map(|i| format!("${i}")).collect();
+    format!("({})", numbers.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholder_rows_number_on_from_the_values_before_them() {
+        assert_eq!(placeholders(0, 3), "($1,$2,$3)");
+        assert_eq!(placeholders(13, 2), "($14,$15)", "the second row of a 13-wide insert starts at 14");
+    }
 }
