@@ -12,12 +12,11 @@ use sqlx::sqlite::SqliteRow;
 use sync_core::conflict::Conflict;
 use sync_core::domain::{FolioPosting, HousekeepingTask, Reservation, Room};
 use sync_core::hlc::Hlc;
-use sync_core::invariants::{PostingAmount, balance, occupancy_breach};
+use sync_core::invariants::{PostingAmount, RoomState, balance, occupancy_breach};
 use sync_core::schema::{EntityKind, Fields};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::ops::room_state;
 use crate::store::{Store, load, parse_fields, typed};
 
 /// A stay's folio: its postings in order and the balance derived from them.
@@ -274,7 +273,7 @@ impl Store {
             .map(|room| {
                 let stays = in_house.remove(&room.id).unwrap_or_default();
                 let ids: Vec<Uuid> = stays.iter().map(|s| s.id).collect();
-                let mismatch = occupancy_breach(&room_state(&room), &ids).is_some();
+                let mismatch = occupancy_breach(&RoomState::from(&room), &ids).is_some();
                 RoomBoardEntry { room, in_house: stays.into_iter().next(), mismatch }
             })
             .collect())

@@ -404,14 +404,7 @@ pub(crate) async fn room_breaches(
     if reservation.room_id.is_none() {
         return Ok(Vec::new());
     }
-    let stay = Stay {
-        id: reservation.id,
-        room_type_id: reservation.room_type_id,
-        room_id: reservation.room_id,
-        arrival: reservation.arrival,
-        departure: reservation.departure,
-        status: reservation.status,
-    };
+    let stay = Stay::from(&reservation);
     let Some(room_id) = reservation.room_id else {
         return Ok(Vec::new());
     };
@@ -449,25 +442,12 @@ pub fn property_today(timezone: &str, now: DateTime<Utc>) -> NaiveDate {
     }
 }
 
-fn room_state(room: Room) -> RoomState {
-    RoomState {
-        id: room.id,
-        number: room.number,
-        room_type_id: room.room_type_id,
-        cleaning: room.cleaning,
-        occupancy: room.occupancy,
-        availability: room.availability,
-        blocked_from: room.blocked_from,
-        blocked_until: room.blocked_until,
-    }
-}
-
 async fn load_room(conn: &mut AnyConnection, property: Uuid, id: Uuid) -> Result<Option<RoomState>, sqlx::Error> {
     let current = store::load_record(&mut *conn, property, EntityKind::Room, id).await?;
     Ok(current
         .filter(|room| !room.deleted)
         .and_then(|room| serde_json::from_value::<Room>(Value::Object(room.fields)).ok())
-        .map(room_state))
+        .map(|room| RoomState::from(&room)))
 }
 
 /// Invariants 3 and 6 for a check-in or check-out that landed: the room is ready
@@ -493,14 +473,7 @@ async fn action_breaches(
                 None => None,
             };
             // The move was allowed by the lifecycle: the stay was confirmed.
-            let stay = Stay {
-                id: reservation.id,
-                room_type_id: reservation.room_type_id,
-                room_id: reservation.room_id,
-                arrival: reservation.arrival,
-                departure: reservation.departure,
-                status: ReservationStatus::Confirmed,
-            };
+            let stay = Stay { status: ReservationStatus::Confirmed, ..Stay::from(&reservation) };
             let mut problems = check_in_problems(&stay, room.as_ref(), batch.today);
             // Another stay already in the room (a room marked vacant by mistake).
             if let Some(room) = room.as_ref() {
@@ -539,7 +512,7 @@ async fn occupancy_breach_of(
         return Ok(None);
     };
     let in_house = store::in_house_stays(conn, property, room.id).await?;
-    Ok(occupancy_breach(&room_state(room), &in_house))
+    Ok(occupancy_breach(&RoomState::from(&room), &in_house))
 }
 
 /// A correction must reverse a posting of the same stay, by no more than what is

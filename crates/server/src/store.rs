@@ -378,14 +378,7 @@ fn stays_of_rows(rows: &[AnyRow]) -> Result<Vec<Stay>, sqlx::Error> {
     for row in rows {
         let fields: String = row.try_get("fields")?;
         match serde_json::from_str::<Reservation>(&fields) {
-            Ok(r) => stays.push(Stay {
-                id: r.id,
-                room_type_id: r.room_type_id,
-                room_id: r.room_id,
-                arrival: r.arrival,
-                departure: r.departure,
-                status: r.status,
-            }),
+            Ok(reservation) => stays.push(Stay::from(&reservation)),
             Err(err) => {
                 tracing::warn!(%err, "a stored reservation does not read as one; left out of the invariant check")
             }
@@ -466,16 +459,7 @@ pub async fn load_rooms(conn: &mut AnyConnection, property: Uuid) -> Result<Vec<
     for row in rows {
         let fields: String = row.try_get("fields")?;
         match serde_json::from_str::<Room>(&fields) {
-            Ok(room) => rooms.push(RoomState {
-                id: room.id,
-                number: room.number,
-                room_type_id: room.room_type_id,
-                cleaning: room.cleaning,
-                occupancy: room.occupancy,
-                availability: room.availability,
-                blocked_from: room.blocked_from,
-                blocked_until: room.blocked_until,
-            }),
+            Ok(room) => rooms.push(RoomState::from(&room)),
             Err(err) => tracing::warn!(%err, "a stored room does not read as a room; left out of the invariant check"),
         }
     }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{Availability, Cleaning, Occupancy, PostingKind, ReservationStatus};
+use crate::domain::{Availability, Cleaning, Occupancy, PostingKind, Reservation, ReservationStatus, Room};
 use crate::protocol::DomainAction;
 use crate::schema::EntityKind;
 
@@ -103,6 +103,19 @@ impl Stay {
     }
 }
 
+impl From<&Reservation> for Stay {
+    fn from(reservation: &Reservation) -> Self {
+        Stay {
+            id: reservation.id,
+            room_type_id: reservation.room_type_id,
+            room_id: reservation.room_id,
+            arrival: reservation.arrival,
+            departure: reservation.departure,
+            status: reservation.status,
+        }
+    }
+}
+
 /// A room as the room invariants see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomState {
@@ -125,6 +138,21 @@ impl RoomState {
         let from = self.blocked_from.unwrap_or(NaiveDate::MIN);
         let until = self.blocked_until.unwrap_or(NaiveDate::MAX);
         (from < departure && arrival < until).then_some(self.availability)
+    }
+}
+
+impl From<&Room> for RoomState {
+    fn from(room: &Room) -> Self {
+        RoomState {
+            id: room.id,
+            number: room.number.clone(),
+            room_type_id: room.room_type_id,
+            cleaning: room.cleaning,
+            occupancy: room.occupancy,
+            availability: room.availability,
+            blocked_from: room.blocked_from,
+            blocked_until: room.blocked_until,
+        }
     }
 }
 

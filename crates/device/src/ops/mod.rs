@@ -17,32 +17,6 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::store::{Action, Stored, parse_fields, typed};
 
-/// The room invariants' view of a room record.
-pub(crate) fn room_state(room: &Room) -> RoomState {
-    RoomState {
-        id: room.id,
-        number: room.number.clone(),
-        room_type_id: room.room_type_id,
-        cleaning: room.cleaning,
-        occupancy: room.occupancy,
-        availability: room.availability,
-        blocked_from: room.blocked_from,
-        blocked_until: room.blocked_until,
-    }
-}
-
-/// The room invariants' view of a reservation.
-pub(crate) fn stay(reservation: &Reservation) -> Stay {
-    Stay {
-        id: reservation.id,
-        room_type_id: reservation.room_type_id,
-        room_id: reservation.room_id,
-        arrival: reservation.arrival,
-        departure: reservation.departure,
-        status: reservation.status,
-    }
-}
-
 fn reservations_from_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Reservation>> {
     rows.iter().map(|row| typed(EntityKind::Reservation, &parse_fields(row.try_get::<&str, _>("fields")?)?)).collect()
 }
@@ -82,7 +56,7 @@ pub(crate) async fn rooms_and_stays_of_type(
     let rooms = rows
         .iter()
         .map(|row| typed::<Room>(EntityKind::Room, &parse_fields(row.try_get::<&str, _>("fields")?)?))
-        .map(|room| room.map(|room| room_state(&room)))
+        .map(|room| room.map(|room| RoomState::from(&room)))
         .collect::<Result<Vec<_>>>()?;
     let rows = sqlx::query(
         "SELECT fields FROM records INDEXED BY reservation_room
@@ -94,20 +68,20 @@ pub(crate) async fn rooms_and_stays_of_type(
     .bind(room_type_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let stays = reservations_from_rows(&rows)?.iter().map(stay).collect();
+    let stays = reservations_from_rows(&rows)?.iter().map(Stay::from).collect();
     Ok((rooms, stays))
 }
 
 /// Invariants 1 and 2 for `reservation` in its (new) room: refuses a double booking
 /// or a blocked room, listing the free rooms of the type for those nights.
 pub(crate) async fn check_room_for(action: &mut Action<'_>, reservation: &Reservation, room: &Room) -> Result<()> {
-    let candidate = stay(reservation);
+    let candidate = Stay::from(reservation);
     let others: Vec<Stay> = stays_in_room(&mut *action.tx, room.id, reservation.arrival, reservation.departure)
         .await?
         .iter()
-        .map(stay)
+        .map(Stay::from)
         .collect();
-    if check_stay_room(&candidate, &[room_state(room)], &others).is_empty() {
+    if check_stay_room(&candidate, &[RoomState::from(room)], &others).is_empty() {
         return Ok(());
     }
     // Refused: gather the type's rooms and stays so the message lists where the guest can go.
@@ -115,7 +89,7 @@ pub(crate) async fn check_room_for(action: &mut Action<'_>, reservation: &Reserv
         rooms_and_stays_of_type(&mut action.tx, reservation.room_type_id, reservation.arrival, reservation.departure)
             .await?;
     if !rooms.iter().any(|r| r.id == room.id) {
-        rooms.push(room_state(room));
+        rooms.push(RoomState::from(room));
         stays.extend(others);
     }
     match check_stay_room(&candidate, &rooms, &stays).into_iter().next() {

@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sync_core::domain::{Cleaning, Guest, Occupancy, Reservation, ReservationStatus, Room};
 use sync_core::ids::{ConfirmationNumber, is_device_prefix, new_id};
-use sync_core::invariants::{Lifecycle, RuleBreach, check_in_problems, check_out_breach, free_rooms, status_name};
+use sync_core::invariants::{
+    Lifecycle, RoomState, RuleBreach, Stay, check_in_problems, check_out_breach, free_rooms, status_name,
+};
 use sync_core::protocol::{DomainAction, Operation};
 use sync_core::schema::EntityKind;
 use uuid::Uuid;
 
-use super::{check_room_for, edit_set, json, note, require_open_stay, required_text, room_state, set, stay, with_note};
+use super::{check_room_for, edit_set, json, note, require_open_stay, required_text, set, with_note};
 use crate::error::{Error, Result};
 use crate::queries::folio_balance;
 use crate::session::{Session, roles};
@@ -408,8 +410,11 @@ impl Store {
             None => None,
         };
         let room_typed: Option<Room> = room.as_ref().map(Stored::typed).transpose()?;
-        let problems =
-            check_in_problems(&stay(&reservation), room_typed.as_ref().map(room_state).as_ref(), session.today);
+        let problems = check_in_problems(
+            &Stay::from(&reservation),
+            room_typed.as_ref().map(RoomState::from).as_ref(),
+            session.today,
+        );
         if !problems.is_empty() {
             return Err(Error::breach(RuleBreach::CheckInPrecondition { problems }));
         }
