@@ -11,7 +11,6 @@
 // Environment: FRONTDESK_E2E_APP, FRONTDESK_E2E_SERVER (binaries; default from
 // CARGO_TARGET_DIR), FRONTDESK_E2E_TIMEOUT (whole run, seconds, default 900),
 // FRONTDESK_E2E_KEEP=1 keeps the temporary folder (stores, server database),
-// FRONTDESK_E2E_STRICT=1 fails on the checks that only warn (known gaps, see scenarios.mjs),
 // FRONTDESK_E2E_TRACE=1 prints every change of the sync indicator.
 
 import { execFile } from 'node:child_process';
@@ -34,14 +33,12 @@ const RESULTS = join(ROOT, 'results', 'e2e');
 const LOGS = join(RESULTS, 'logs');
 const RUN_TIMEOUT_S = Number(process.env.FRONTDESK_E2E_TIMEOUT ?? 900);
 const SCENARIO_TIMEOUT_MS = 300_000;
-const STRICT = process.env.FRONTDESK_E2E_STRICT === '1';
 
 const execFileAsync = promisify(execFile);
 const log = (...parts) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 
 let tmp;
 let finishing = false;
-const warnings = [];
 
 async function cleanup() {
   await stopAll();
@@ -160,22 +157,6 @@ async function main() {
       results: RESULTS,
       runId: Date.now().toString(36).slice(-5),
       log: (...parts) => log(`  ${scenario.name}:`, ...parts),
-      /**
-       * A check of a promise made elsewhere (README, server rules) that is known to fail
-       * today: reported as WARN, a failure with FRONTDESK_E2E_STRICT=1.
-       */
-      async soft(what, check) {
-        try {
-          await check();
-        } catch (error) {
-          if (STRICT) {
-            throw error;
-          }
-          const message = `${what}: ${error.message}`;
-          log(`  ${scenario.name}: WARN ${message}`);
-          warnings.push(`${scenario.name}: ${message.split('\n').join(' | ')}`);
-        }
-      },
       /** A desk of its own (own store file, own tauri-driver), not started yet. */
       desk(name) {
         const driver = [...free][0];
@@ -255,9 +236,6 @@ if (!finishing) {
   log(`screenshots and logs in ${RESULTS}; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
   for (const r of results) {
     log(`${r.failure === undefined ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds} s)${r.failure === undefined ? '' : `: ${r.failure.message.split('\n')[0]}`}`);
-  }
-  for (const warning of warnings) {
-    log(`WARN ${warning}`);
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);

@@ -752,7 +752,10 @@ export type RuleBreach =
   | { rule: 'status_regression'; from: string; to: string }
   | { rule: 'read_only_record'; status: string }
   | { rule: 'check_out_with_balance'; balance: Record<string, number> }
-  | { rule: 'occupancy_mismatch'; room_id: Uuid; occupancy: Occupancy; in_house: Uuid[] };
+  | { rule: 'occupancy_mismatch'; room_id: Uuid; occupancy: Occupancy; in_house: Uuid[] }
+  | { rule: 'posting_over_corrected'; reverses: Uuid; left_minor: number; correction_minor: number; currency: string }
+  | { rule: 'posting_on_closed_folio'; reservation_id: Uuid; balance: Record<string, number> }
+  | { rule: 'in_house_room_change'; guest_room: string | null; stay_room: string | null };
 
 /** `conflict::Conflict`. */
 export interface Conflict {

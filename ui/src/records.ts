@@ -102,6 +102,8 @@ export interface Reservation {
   id: Uuid;
   property_id: Uuid;
   confirmation: string;
+  /** The provisional number given offline (`T-…`), once the server gave the property's own. */
+  provisional_confirmation?: string;
   guest_id: Uuid;
   guest_name: string;
   room_type_id: Uuid;

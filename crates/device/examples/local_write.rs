@@ -137,6 +137,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn store_sample(session: &Session, guest_id: Uuid, arrival: NaiveDate) -> sync_core::domain::Reservation {
     sync_core::domain::Reservation {
+        provisional_confirmation: None,
         id: Uuid::nil(),
         property_id: session.property_id,
         confirmation: sync_core::ids::ConfirmationNumber::Official { year: 2026, sequence: 1 },

@@ -11,7 +11,7 @@ use sync_core::validate::check_record;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::session::{Session, roles};
+use crate::session::Session;
 use crate::store::{Store, keys, to_json, write_meta};
 
 /// What an import did.
@@ -40,7 +40,7 @@ impl Store {
     /// room invariants are left to the server (overlaps become conflicts there, so
     /// no imported booking is dropped).
     pub async fn import_reservations(&self, session: &Session, jsonl: &str) -> Result<ImportReport> {
-        session.require(roles::DESK, "import reservations")?;
+        session.require(EntityKind::Reservation, "import reservations")?;
         let kind = EntityKind::Reservation;
         let mut writer = self.writer.lock().await;
         let mut clock = Clock::resume(session.device_id, writer.cached.last_hlc);

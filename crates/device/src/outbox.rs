@@ -244,14 +244,15 @@ async fn state_in(conn: &mut SqliteConnection, seq: i64, state: &str, message: &
 }
 
 impl Store {
-    /// Up to `limit` pending mutations in causal order (parents' kinds first, then
-    /// the order they were made), skipping held and failed ones.
+    /// Up to `limit` pending mutations in the order they were made, which is causal
+    /// (a record points only at records the device had when it was written), and
+    /// keeps an action's own mutations in order: a check-in before its room turns
+    /// occupied. Held and failed ones are skipped.
     pub async fn pending_batch(&self, limit: u32) -> Result<Vec<(i64, Mutation)>> {
-        let rows =
-            sqlx::query("SELECT seq, mutation FROM outbox WHERE state = 'pending' ORDER BY causal_rank, seq LIMIT ?")
-                .bind(limit)
-                .fetch_all(&self.reader)
-                .await?;
+        let rows = sqlx::query("SELECT seq, mutation FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(|row| Ok((row.try_get("seq")?, parse_mutation(row.try_get::<&str, _>("mutation")?)?))).collect()
     }
 

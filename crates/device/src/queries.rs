@@ -318,7 +318,7 @@ impl Store {
     pub async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
         let rows = sqlx::query(
             "SELECT seq, mutation_id, entity, record_id, state, attempts, last_error, created_at FROM outbox
-             ORDER BY causal_rank, seq LIMIT ?",
+             ORDER BY seq LIMIT ?",
         )
         .bind(limit)
         .fetch_all(&self.reader)

@@ -76,7 +76,8 @@ pub struct Today {
 /// The reservations list's search: text, statuses, nights and a window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservationQuery {
-    /// Guest name (prefix or contains), confirmation number or room number; empty for all.
+    /// Guest name (prefix or contains), confirmation number (official, or the
+    /// provisional one given offline) or room number; empty for all.
     pub text: String,
     /// Only these statuses; empty for all.
     pub statuses: Vec<ReservationStatus>,
@@ -379,10 +380,12 @@ impl Store {
         if !text.is_empty() {
             conditions.push(
                 "(instr(guest_name_lc, ?) > 0 OR confirmation = ?
+                  OR json_extract(fields, '$.provisional_confirmation') = ?
                   OR room_id IN (SELECT id FROM records WHERE entity = 'room' AND deleted = 0 AND number = ?))"
                     .into(),
             );
             binds.push(text.to_ascii_lowercase());
+            binds.push(text.to_uppercase());
             binds.push(text.to_uppercase());
             binds.push(text.to_owned());
         }
@@ -549,7 +552,7 @@ impl Store {
     pub async fn outbox_view(&self, limit: u32) -> Result<OutboxView> {
         let rows = sqlx::query(
             "SELECT seq, mutation_id, entity, record_id, state, attempts, last_error, created_at, mutation FROM outbox
-             ORDER BY CASE state WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, causal_rank, seq LIMIT ?",
+             ORDER BY CASE state WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, seq LIMIT ?",
         )
         .bind(limit)
         .fetch_all(&self.reader)

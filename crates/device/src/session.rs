@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sync_core::access;
 use sync_core::domain::Role;
+use sync_core::schema::EntityKind;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -25,31 +27,24 @@ pub struct Session {
     pub now_ms: u64,
 }
 
-/// Groups of roles allowed to do a kind of work.
-pub(crate) mod roles {
-    use sync_core::domain::Role;
-
-    /// Reservations, guests, folios, POS: the desk and managers.
-    pub const DESK: &[Role] = &[Role::Manager, Role::FrontDesk];
-    /// Room status and housekeeping tasks.
-    pub const ROOMS: &[Role] = &[Role::Manager, Role::FrontDesk, Role::Housekeeping];
-    /// Maintenance reports and service requests: everyone.
-    pub const ALL: &[Role] = &[Role::Manager, Role::FrontDesk, Role::Housekeeping, Role::Maintenance];
-}
-
 impl Session {
-    /// Refuses unless the session's role is among `allowed`.
-    pub(crate) fn require(&self, allowed: &[Role], what: &str) -> Result<()> {
-        if allowed.contains(&self.role) {
+    /// Refuses unless the session's role may change records of `entity`: the same
+    /// table the server checks pushed work against ([`sync_core::access`]), so an
+    /// action saved here is never refused there for the role.
+    pub(crate) fn require(&self, entity: EntityKind, what: &str) -> Result<()> {
+        if access::may_write(self.role, entity) {
             Ok(())
         } else {
-            let role = match self.role {
-                Role::Manager => "manager",
-                Role::FrontDesk => "front desk",
-                Role::Housekeeping => "housekeeping",
-                Role::Maintenance => "maintenance",
-            };
-            Err(Error::NotAllowed(format!("A {role} user may not {what}")))
+            Err(Error::NotAllowed(format!("A {} user may not {what}", access::role_label(self.role))))
+        }
+    }
+
+    /// Refuses unless the session's role may change `field` of a room.
+    pub(crate) fn require_room_field(&self, field: &str, what: &str) -> Result<()> {
+        if access::may_change_room_field(self.role, field) {
+            Ok(())
+        } else {
+            Err(Error::NotAllowed(format!("A {} user may not {what}", access::role_label(self.role))))
         }
     }
 }

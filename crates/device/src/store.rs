@@ -478,7 +478,16 @@ impl Action<'_> {
     }
 
     /// Buffers the outbox entry and the history line of a mutation.
+    /// Every mutation passes the role check the server applies to it
+    /// ([`sync_core::access::check_write`]), so nothing saved here is refused there.
     fn append(&mut self, mutation: &Mutation, before: Option<String>, after: Option<String>) -> Result<()> {
+        sync_core::access::check_write(self.session.role, mutation).map_err(|why| {
+            let mut why = why;
+            if let Some(first) = why.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            Error::NotAllowed(why)
+        })?;
         let kind = mutation.entity;
         self.writes.push(Write {
             sql: INSERT_OUTBOX,

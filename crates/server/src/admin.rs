@@ -128,6 +128,9 @@ impl<'a> AdminTx<'a> {
     /// Commits; on PostgreSQL the running servers hear of the new changes.
     pub async fn commit(mut self, channel: &str) -> Result<(), sqlx::Error> {
         let last = store::last_seq(&mut self.write.tx, self.property).await?;
+        // Numbers written here are not counted by the sequences: the next push
+        // counts again from the highest number stored.
+        store::forget_confirmation_sequences(&mut self.write.tx, self.property).await?;
         if last > self.first_seq {
             Live::default().announce(&mut self.write.tx, self.backend, channel, self.property, last).await?;
         }

@@ -10,13 +10,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::AnyConnection;
 use sqlx::{Acquire, Row};
 use sync_core::conflict::{Author, Conflict, ServerRecord};
 use sync_core::domain::{Reservation, Role};
 use sync_core::domain::{ReservationStatus, Room};
+use sync_core::ids::ConfirmationNumber;
 use sync_core::invariants::{
     PostingAmount, RoomState, RuleBreach, Stay, balance, check_in_problems, check_out_breach, check_stay_room,
     occupancy_breach,
@@ -236,16 +237,26 @@ async fn decide_and_write(
 ) -> Result<Outcome, sqlx::Error> {
     let property = batch.session.property_id;
     let current = store::load_record(&mut *conn, property, mutation.entity, mutation.record_id).await?;
+    // A stay booked offline reaches the server with a provisional number: it gets
+    // the property's own, and the device learns it from the merged record.
+    let renumbered = match current {
+        None => official_number(batch, conn, mutation).await?,
+        Some(_) => None,
+    };
+    let mutation = renumbered.as_ref().unwrap_or(mutation);
 
-    // sync core asks about parents synchronously: look the candidates up first.
+    // sync core asks about parents synchronously: look the candidates up first, the
+    // device's value and the stored one (a merge may keep either).
     let mut parents = HashSet::new();
     for (field, kind) in mutation.entity.parents() {
-        let id = uuid_of(mutation.changes.get(field).map(|c| &c.value))
-            .or_else(|| uuid_of(current.as_ref().and_then(|c| c.fields.get(field))));
-        if let Some(id) = id
-            && store::record_exists(&mut *conn, property, kind, id).await?
-        {
-            parents.insert((kind, id));
+        let candidates = [
+            uuid_of(mutation.changes.get(field).map(|c| &c.value)),
+            uuid_of(current.as_ref().and_then(|c| c.fields.get(field))),
+        ];
+        for id in candidates.into_iter().flatten() {
+            if !parents.contains(&(kind, id)) && store::record_exists(&mut *conn, property, kind, id).await? {
+                parents.insert((kind, id));
+            }
         }
     }
     // A posting whose idempotency key is stored already (another device, another
@@ -259,6 +270,19 @@ async fn decide_and_write(
     {
         tracing::info!(%existing, duplicate = %mutation.record_id, "a posting's idempotency key is stored already");
         return Ok(Outcome::Applied { version });
+    }
+    // A room assigned to a stay that is in house by now (the device had not seen the
+    // check-in) would move the guest on paper only: kept for a person to settle.
+    if let Some(breach) = in_house_room_change(conn, property, mutation, current.as_ref()).await? {
+        let conflict = Box::new(Conflict::business_rule(
+            mutation,
+            breach,
+            current.as_ref().map(|c| c.last.clone()),
+            current.as_ref().map(|c| c.version),
+        ));
+        store::save_conflict(&mut *conn, property, &conflict, store::millis(batch.now)).await?;
+        batch.state.metrics.count_conflict(conflict.kind);
+        return Ok(Outcome::Conflict { version: None, record: None, conflict });
     }
     let planned = plan(mutation, current.as_ref(), &batch.policies, |kind, id| parents.contains(&(kind, id)));
 
@@ -309,10 +333,13 @@ async fn decide_and_write(
             Outcome::Applied { version }
         }
         Plan::Write { record, changed, merged, conflict } => {
-            if mutation.entity == EntityKind::FolioPosting
-                && let Err(message) = check_reversal(conn, property, &record).await?
-            {
-                return Ok(rejected(RejectCategory::Validation, message));
+            let mut breaches = Vec::new();
+            if mutation.entity == EntityKind::FolioPosting {
+                match check_reversal(conn, property, &record).await? {
+                    Reversal::NotOne | Reversal::Within => {}
+                    Reversal::Invalid(message) => return Ok(rejected(RejectCategory::Validation, message)),
+                    Reversal::Beyond(breach) => breaches.push(breach),
+                }
             }
             let version = current.as_ref().map_or(1, |c| c.version + 1);
             let author = Author::of(mutation);
@@ -356,14 +383,21 @@ async fn decide_and_write(
             // Nothing is dropped: a record that breaks a room rule is still written,
             // and the breach becomes a conflict for a person to settle.
             let mut conflicts: Vec<Box<Conflict>> = Vec::new();
-            let mut breaches = Vec::new();
             match mutation.entity {
                 EntityKind::Reservation => {
                     breaches.extend(room_breaches(conn, property, &record).await?);
                     breaches.extend(action_breaches(batch, conn, mutation, &record).await?);
                 }
-                EntityKind::Room if changed.iter().any(|f| f == "occupancy") => {
-                    breaches.extend(occupancy_breach_of(conn, property, &record).await?);
+                EntityKind::Room => {
+                    if changed.iter().any(|f| f == "occupancy") {
+                        breaches.extend(occupancy_breach_of(conn, property, &record).await?);
+                    }
+                    if changed.iter().any(|f| matches!(f.as_str(), "availability" | "blocked_from" | "blocked_until")) {
+                        breaches.extend(block_breaches(conn, property, &record).await?);
+                    }
+                }
+                EntityKind::FolioPosting if current.is_none() => {
+                    breaches.extend(closed_folio_breach(conn, property, &record).await?);
                 }
                 _ => {}
             }
@@ -384,11 +418,44 @@ async fn decide_and_write(
             }
             match conflicts.into_iter().next() {
                 Some(conflict) => Outcome::Conflict { version: Some(version), record: Some(record), conflict },
-                None if merged => Outcome::Merged { version, record },
+                None if merged || renumbered.is_some() => Outcome::Merged { version, record },
                 None => Outcome::Applied { version },
             }
         }
     })
+}
+
+/// The mutation with the property's next official confirmation number in place of
+/// a provisional one (kept as `provisional_confirmation`); none when it has none.
+async fn official_number(
+    batch: &Batch<'_>,
+    conn: &mut AnyConnection,
+    mutation: &Mutation,
+) -> Result<Option<Mutation>, sqlx::Error> {
+    if mutation.entity != EntityKind::Reservation || mutation.op != Operation::Insert {
+        return Ok(None);
+    }
+    let Some(provisional) = mutation
+        .changes
+        .get("confirmation")
+        .and_then(|c| c.value.as_str())
+        .and_then(|text| text.parse::<ConfirmationNumber>().ok())
+        .filter(ConfirmationNumber::is_provisional)
+    else {
+        return Ok(None);
+    };
+    let year = u16::try_from(batch.today.year()).unwrap_or(u16::MAX);
+    let sequence = store::next_confirmation(conn, batch.session.property_id, year).await?;
+    let official = ConfirmationNumber::Official { year, sequence };
+    let mut renumbered = mutation.clone();
+    renumbered
+        .changes
+        .insert("confirmation".into(), FieldChange { base: Value::Null, value: Value::from(official.to_string()) });
+    renumbered.changes.insert(
+        "provisional_confirmation".into(),
+        FieldChange { base: Value::Null, value: Value::from(provisional.to_string()) },
+    );
+    Ok(Some(renumbered))
 }
 
 /// Invariants 1 and 2 for a stay just written: double booking and blocked rooms.
@@ -472,6 +539,25 @@ async fn action_breaches(
                 Some(id) => load_room(conn, property, id).await?,
                 None => None,
             };
+            // The device checked the guest in to the room its copy of the stay named:
+            // if the stay was reassigned meanwhile, guest and stay disagree.
+            if let Some(base) = mutation.base_version
+                && let Some(seen) =
+                    store::fields_at_version(conn, property, EntityKind::Reservation, reservation.id, base.max(1))
+                        .await?
+                && let seen_room = uuid_of(seen.get("room_id"))
+                && seen_room.is_some()
+                && seen_room != reservation.room_id
+            {
+                let guest_room = match seen_room {
+                    Some(id) => load_room(conn, property, id).await?.map(|r| r.number),
+                    None => None,
+                };
+                return Ok(vec![RuleBreach::InHouseRoomChange {
+                    guest_room,
+                    stay_room: room.as_ref().map(|r| r.number.clone()),
+                }]);
+            }
             // The move was allowed by the lifecycle: the stay was confirmed.
             let stay = Stay { status: ReservationStatus::Confirmed, ..Stay::from(&reservation) };
             let mut problems = check_in_problems(&stay, room.as_ref(), batch.today);
@@ -515,40 +601,161 @@ async fn occupancy_breach_of(
     Ok(occupancy_breach(&RoomState::from(&room), &in_house))
 }
 
-/// A correction must reverse a posting of the same stay, by no more than what is
-/// left of it after earlier corrections.
-async fn check_reversal(
-    conn: &mut AnyConnection,
-    property: Uuid,
-    record: &Fields,
-) -> Result<Result<(), String>, sqlx::Error> {
+/// What a posting is as a correction.
+enum Reversal {
+    /// Not a correction.
+    NotOne,
+    /// A correction within what is left of its posting.
+    Within,
+    /// Not a correction the rules allow (another stay's posting, a correction of a
+    /// correction, the same sign): refused.
+    Invalid(String),
+    /// Together with corrections made elsewhere, it takes back more than the posting:
+    /// kept, and a person settles the folio.
+    Beyond(RuleBreach),
+}
+
+/// A correction must reverse a posting of the same stay, with the opposite sign, by
+/// no more than what is left of it after earlier corrections.
+async fn check_reversal(conn: &mut AnyConnection, property: Uuid, record: &Fields) -> Result<Reversal, sqlx::Error> {
     let Some(reversed) = uuid_of(record.get("reverses")) else {
-        return Ok(Ok(()));
+        return Ok(Reversal::NotOne);
     };
     let Some(stay) = uuid_of(record.get("reservation_id")) else {
-        return Ok(Ok(()));
+        return Ok(Reversal::NotOne);
     };
     let amount = record.get("amount_minor").and_then(Value::as_i64).unwrap_or_default();
     let postings = store::stay_postings(conn, property, stay).await?;
     let Some(original) = postings.iter().find(|p| p.id == reversed) else {
-        return Ok(Err(
-            "a correction reverses a posting of the same stay's folio; this one names another stay's".into()
+        return Ok(Reversal::Invalid(
+            "a correction reverses a posting of the same stay's folio; this one names another stay's".into(),
         ));
     };
     if original.reverses.is_some() {
-        return Ok(Err("a correction cannot itself be reversed: post a new charge or payment instead".into()));
+        return Ok(Reversal::Invalid(
+            "a correction cannot itself be reversed: post a new charge or payment instead".into(),
+        ));
     }
-    let already: i64 = postings.iter().filter(|p| p.reverses == Some(reversed)).map(|p| p.amount_minor).sum();
-    let left = original.amount_minor.saturating_add(already);
-    if amount.signum() == original.amount_minor.signum() || amount.saturating_abs() > left.saturating_abs() {
-        return Ok(Err(format!(
-            "a correction takes back at most what is left of the posting ({} of {}), with the opposite sign; this one is {}",
-            sync_core::invariants::format_minor(left),
+    if amount.signum() == original.amount_minor.signum()
+        || amount.saturating_abs() > original.amount_minor.saturating_abs()
+    {
+        return Ok(Reversal::Invalid(format!(
+            "a correction takes back at most the posting ({}), with the opposite sign; this one is {}",
             sync_core::invariants::format_minor(original.amount_minor),
             sync_core::invariants::format_minor(amount)
         )));
     }
-    Ok(Ok(()))
+    let record_id = uuid_of(record.get("id"));
+    let already: i64 = postings
+        .iter()
+        .filter(|p| p.reverses == Some(reversed) && Some(p.id) != record_id)
+        .map(|p| p.amount_minor)
+        .sum();
+    let left = original.amount_minor.saturating_add(already);
+    if amount.saturating_abs() > left.saturating_abs() || left.signum() != original.amount_minor.signum() {
+        return Ok(Reversal::Beyond(RuleBreach::PostingOverCorrected {
+            reverses: reversed,
+            left_minor: left,
+            correction_minor: amount,
+            currency: original.currency.clone(),
+        }));
+    }
+    Ok(Reversal::Within)
+}
+
+/// A new posting on the folio of a stay already checked out: the closed folio must
+/// still balance, or a person settles it (nothing posted is dropped).
+async fn closed_folio_breach(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    record: &Fields,
+) -> Result<Option<RuleBreach>, sqlx::Error> {
+    let Some(stay_id) = uuid_of(record.get("reservation_id")) else {
+        return Ok(None);
+    };
+    let Some(stay) = store::load_record(&mut *conn, property, EntityKind::Reservation, stay_id).await? else {
+        return Ok(None);
+    };
+    if stay.deleted || stay.fields.get("status").and_then(Value::as_str) != Some("checked_out") {
+        return Ok(None);
+    }
+    let postings = store::stay_postings(conn, property, stay_id).await?;
+    let owed = balance(postings.iter().map(|p| PostingAmount {
+        kind: p.kind,
+        amount_minor: p.amount_minor,
+        currency: &p.currency,
+    }));
+    Ok(check_out_breach(&owed).map(|_| RuleBreach::PostingOnClosedFolio { reservation_id: stay_id, balance: owed }))
+}
+
+/// Invariant 2 after a room was blocked: the live stays it holds on the blocked
+/// nights (a block made by someone who had not seen the booking).
+async fn block_breaches(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    record: &Fields,
+) -> Result<Vec<RuleBreach>, sqlx::Error> {
+    let Ok(room) = serde_json::from_value::<Room>(Value::Object(record.clone())) else {
+        return Ok(Vec::new());
+    };
+    let state = RoomState::from(&room);
+    if state.availability == sync_core::domain::Availability::Available {
+        return Ok(Vec::new());
+    }
+    let from = room.blocked_from.map_or_else(|| "0000-01-01".to_owned(), |d| d.to_string());
+    let until = room.blocked_until.map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string());
+    let stays = store::room_stays(&mut *conn, property, room.id, &from, &until).await?;
+    let single = std::slice::from_ref(&state);
+    let Some(stay) = stays.iter().find(|stay| {
+        check_stay_room(stay, single, &[]).iter().any(|b| matches!(b, RuleBreach::RoomUnavailable { .. }))
+    }) else {
+        return Ok(Vec::new());
+    };
+    // The rooms free for the stay, for the dialog's "move the stay" choice.
+    let rooms = store::load_rooms(&mut *conn, property).await?;
+    let others =
+        store::overlapping_stays(&mut *conn, property, &stay.arrival.to_string(), &stay.departure.to_string()).await?;
+    Ok(check_stay_room(stay, &rooms, &others)
+        .into_iter()
+        .filter(|b| matches!(b, RuleBreach::RoomUnavailable { .. }))
+        .collect())
+}
+
+/// A device's room assignment for a stay that is in house on the server.
+async fn in_house_room_change(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    mutation: &Mutation,
+    current: Option<&ServerRecord>,
+) -> Result<Option<RuleBreach>, sqlx::Error> {
+    let Some(current) = current.filter(|c| !c.deleted) else {
+        return Ok(None);
+    };
+    if mutation.entity != EntityKind::Reservation
+        || current.fields.get("status").and_then(Value::as_str) != Some("checked_in")
+    {
+        return Ok(None);
+    }
+    let Some(change) = mutation.changes.get("room_id") else {
+        return Ok(None);
+    };
+    let guest_room = uuid_of(current.fields.get("room_id"));
+    let wanted = uuid_of(Some(&change.value));
+    // A device refuses to reassign an in-house stay (that is a room move), so the
+    // change was made without knowing of the check-in.
+    if wanted == guest_room {
+        return Ok(None);
+    }
+    let number = async |conn: &mut AnyConnection, id: Option<Uuid>| -> Result<Option<String>, sqlx::Error> {
+        Ok(match id {
+            Some(id) => load_room(conn, property, id).await?.map(|r| r.number),
+            None => None,
+        })
+    };
+    Ok(Some(RuleBreach::InHouseRoomChange {
+        guest_room: number(conn, guest_room).await?,
+        stay_room: number(conn, wanted).await?,
+    }))
 }
 
 /// A mutation that once waited for its parent (a dependency conflict) and now

@@ -18,6 +18,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
 use sync_core::conflict::{Author, Conflict, ServerRecord};
 use sync_core::domain::{Reservation, Room};
+use sync_core::ids::ConfirmationNumber;
 use sync_core::invariants::{RoomState, Stay};
 use sync_core::protocol::{Change, ChangeKind, MutationResult};
 use sync_core::{EntityKind, Fields, Hlc};
@@ -241,6 +242,30 @@ pub async fn load_record(
     .transpose()
 }
 
+/// A record as it was at `version`, from the change log (none when that version
+/// was a delete or is not logged).
+pub async fn fields_at_version(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    entity: EntityKind,
+    id: Uuid,
+    version: u64,
+) -> Result<Option<Fields>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT after FROM change_log WHERE property_id = $1 AND entity = $2 AND record_id = $3 AND version = $4",
+    )
+    .bind(property.to_string())
+    .bind(entity.as_str())
+    .bind(id.to_string())
+    .bind(i64::try_from(version).unwrap_or(i64::MAX))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row.map(|row| row.try_get::<Option<String>, _>("after")).transpose()?.flatten() {
+        Some(after) => Ok(Some(from_json(&after, "after")?)),
+        None => Ok(None),
+    }
+}
+
 /// Whether a live (not deleted) record exists.
 pub async fn record_exists(
     conn: &mut AnyConnection,
@@ -406,6 +431,66 @@ pub async fn in_house_stays(conn: &mut AnyConnection, property: Uuid, room: Uuid
         }
     }
     Ok(stays)
+}
+
+// ---- confirmation numbers ------------------------------------------------------
+
+/// The next of the property's own confirmation sequence for `year` (`H-<year>-<n>`).
+/// The caller holds the property's lock. The first number of a year (or the first
+/// after an import) starts above the highest official number stored for it.
+pub async fn next_confirmation(conn: &mut AnyConnection, property: Uuid, year: u16) -> Result<u32, sqlx::Error> {
+    let row = sqlx::query("SELECT last FROM confirmation_sequences WHERE property_id = $1 AND year = $2")
+        .bind(property.to_string())
+        .bind(i32::from(year))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let next = match row {
+        Some(row) => u32::try_from(u64_column(&row, "last")?.saturating_add(1)).unwrap_or(u32::MAX),
+        None => highest_confirmation(conn, property, year).await?.saturating_add(1),
+    };
+    sqlx::query(
+        "INSERT INTO confirmation_sequences (property_id, year, last) VALUES ($1, $2, $3) \
+         ON CONFLICT (property_id, year) DO UPDATE SET last = excluded.last",
+    )
+    .bind(property.to_string())
+    .bind(i32::from(year))
+    .bind(i64::from(next))
+    .execute(&mut *conn)
+    .await?;
+    Ok(next)
+}
+
+/// The highest official number of `year` among the property's reservations.
+async fn highest_confirmation(conn: &mut AnyConnection, property: Uuid, year: u16) -> Result<u32, sqlx::Error> {
+    #[derive(serde::Deserialize)]
+    struct Numbered {
+        confirmation: String,
+    }
+    let rows = sqlx::query("SELECT fields FROM records WHERE property_id = $1 AND entity = 'reservation'")
+        .bind(property.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut highest = 0;
+    for row in rows {
+        let fields: String = row.try_get("fields")?;
+        if let Ok(Numbered { confirmation }) = serde_json::from_str::<Numbered>(&fields)
+            && let Ok(ConfirmationNumber::Official { year: of, sequence }) = confirmation.parse()
+            && of == year
+        {
+            highest = highest.max(sequence);
+        }
+    }
+    Ok(highest)
+}
+
+/// Makes the next number count again from the numbers stored (after an import or
+/// a seed wrote official numbers of their own).
+pub async fn forget_confirmation_sequences(conn: &mut AnyConnection, property: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM confirmation_sequences WHERE property_id = $1")
+        .bind(property.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// What a push needs to know of its property: its time zone and merge policies.

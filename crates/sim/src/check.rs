@@ -21,15 +21,14 @@ use std::fmt;
 use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, Row};
 use sync_core::conflict::{Conflict, ConflictKind, ConflictStatus};
-use sync_core::domain::{FolioPosting, Reservation, Role, Room};
+use sync_core::domain::{FolioPosting, Reservation, Room};
 use sync_core::invariants::{
-    Lifecycle, PostingAmount, RoomState, Stay, balance, check_out_breach, check_stay_room, occupancy_breach,
+    Lifecycle, PostingAmount, RoomState, RuleBreach, Stay, balance, check_out_breach, check_stay_room, occupancy_breach,
 };
-use sync_core::protocol::{MutationResult, Operation, Outcome, RejectCategory};
+use sync_core::protocol::{MutationResult, Operation, Outcome};
 use sync_core::{EntityKind, Fields, Hlc, MergePolicy, PolicyTable};
 use uuid::Uuid;
 
-use crate::Tolerate;
 use crate::hotel::Hotel;
 use crate::steps::{Saved, World};
 
@@ -220,45 +219,26 @@ pub async fn conflict_count(hotel: &Hotel) -> usize {
     usize::try_from(count.unwrap_or_default()).unwrap_or_default()
 }
 
-/// Known bugs met and tolerated: their hits, and the records they leave different
-/// on one device (a device keeps what the server refused or never applied).
-#[derive(Debug, Default)]
-struct Known {
-    tolerate: Option<Tolerate>,
-    hits: [usize; 7],
-    excused: HashSet<(usize, Key)>,
-}
-
-impl Known {
-    fn hit(&mut self, bug: usize, device: usize, key: Key) {
-        self.hits[bug] += 1;
-        self.excused.insert((device, key));
-    }
-}
-
-/// Runs every check. No problem means the run kept every promise; the second
-/// value counts the hits of the known bugs `tolerate` let through (by number).
-pub async fn check(hotel: &Hotel, world: &World, tolerate: Tolerate) -> (Vec<Problem>, [usize; 7]) {
+/// Runs every check. No problem means the run kept every promise.
+pub async fn check(hotel: &Hotel, world: &World) -> Vec<Problem> {
     let view = match server_view(hotel).await {
         Ok(view) => view,
-        Err(err) => return (vec![Problem::new("server", err)], [0; 7]),
+        Err(err) => return vec![Problem::new("server", err)],
     };
     let mut problems = Vec::new();
-    let mut known = Known { tolerate: Some(tolerate), ..Known::default() };
-    let roles: Vec<Role> = hotel.devices.iter().map(|d| d.role).collect();
-    saved_changes(&view, world, &roles, &mut known, &mut problems);
-    replicas(hotel, &view, &known, &mut problems).await;
+    saved_changes(&view, world, &mut problems);
+    replicas(hotel, &view, &mut problems).await;
     history(&view, &mut problems);
     api_history(hotel, &view, world, &mut problems).await;
     postings(&view, &world.saved, &mut problems);
-    invariants(&view, &mut known, &mut problems);
-    (problems, known.hits)
+    invariants(&view, &mut problems);
+    problems
 }
 
 // ---- 1. replicas ------------------------------------------------------------------
 
-async fn replicas(hotel: &Hotel, view: &ServerView, known: &Known, problems: &mut Vec<Problem>) {
-    for (index, device) in hotel.devices.iter().enumerate() {
+async fn replicas(hotel: &Hotel, view: &ServerView, problems: &mut Vec<Problem>) {
+    for device in &hotel.devices {
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&device.path).read_only(true);
         let mut conn = match options.connect().await {
             Ok(conn) => conn,
@@ -297,9 +277,6 @@ async fn replicas(hotel: &Hotel, view: &ServerView, known: &Known, problems: &mu
         }
         let _ = conn.close().await;
         for (key, server) in &view.records {
-            if known.excused.contains(&(index, *key)) {
-                continue;
-            }
             let Some(mine) = local.get(key) else {
                 problems.push(Problem::new("replica", format!("{} lacks {} {}", device.name, key.0, key.1)));
                 continue;
@@ -338,9 +315,7 @@ async fn replicas(hotel: &Hotel, view: &ServerView, known: &Known, problems: &mu
                 ));
             }
         }
-        for key in
-            local.keys().filter(|key| !view.records.contains_key(*key) && !known.excused.contains(&(index, **key)))
-        {
+        for key in local.keys().filter(|key| !view.records.contains_key(*key)) {
             problems.push(Problem::new(
                 "replica",
                 format!("{} has {} {} that the server does not", device.name, key.0, key.1),
@@ -461,9 +436,8 @@ fn has_note_ids(container: &Value, wanted: &[Value]) -> bool {
     wanted.iter().all(|id| have.contains(id))
 }
 
-fn saved_changes(view: &ServerView, world: &World, roles: &[Role], known: &mut Known, problems: &mut Vec<Problem>) {
+fn saved_changes(view: &ServerView, world: &World, problems: &mut Vec<Problem>) {
     let saved = &world.saved;
-    let tolerate = known.tolerate.unwrap_or(Tolerate::ALL);
     let policies = PolicyTable::defaults();
     let by_mutation: HashMap<Uuid, &Saved> = saved.iter().map(|s| (s.mutation.id, s)).collect();
     let mut entry_of: HashMap<Uuid, usize> = HashMap::new();
@@ -484,30 +458,12 @@ fn saved_changes(view: &ServerView, world: &World, roles: &[Role], known: &mut K
         let key = (m.entity, m.record_id);
         let who = format!("step {} device {} `{}`: {} {} {:?}", s.step, s.device, s.what, m.entity, m.record_id, m.op);
         let Some(result) = view.results.get(&m.idempotency_key) else {
-            if world.held_known.contains(&m.id) {
-                known.hit(4, s.device, key);
-                continue;
-            }
             problems.push(Problem::new("lost", format!("{who}: never reached the server (no result for its key)")));
             continue;
         };
         let recorded_conflict = conflicts_of.get(&m.id);
         match &result.outcome {
             Outcome::Rejected { category, message } => {
-                let front_desk_room_work = tolerate.front_desk_room_work
-                    && *category == RejectCategory::Permission
-                    && roles.get(s.device) == Some(&Role::FrontDesk)
-                    && matches!(m.entity, EntityKind::HousekeepingTask | EntityKind::MaintenanceReport);
-                let concurrent_correction = tolerate.concurrent_corrections
-                    && *category == RejectCategory::Validation
-                    && m.entity == EntityKind::FolioPosting
-                    && m.op == Operation::Insert
-                    && m.changes.get("reverses").is_some_and(|c| !c.value.is_null())
-                    && message.contains("a correction takes back at most");
-                if front_desk_room_work || concurrent_correction {
-                    known.hit(if front_desk_room_work { 1 } else { 2 }, s.device, key);
-                    continue;
-                }
                 problems.push(Problem::new(
                     "rejected",
                     format!("{who}: saved on the device but rejected by the server ({category:?}: {message})"),
@@ -563,6 +519,12 @@ fn saved_changes(view: &ServerView, world: &World, roles: &[Role], known: &mut K
             if landed != change.value {
                 let explained = match policy {
                     _ if recorded_conflict.is_some() => true,
+                    // The server gives a stay booked offline the property's own
+                    // number and keeps the provisional one beside it.
+                    _ if field == "confirmation" && m.op == Operation::Insert => {
+                        after.get("provisional_confirmation") == Some(&change.value)
+                            && landed.as_str().is_some_and(|n| n.starts_with("H-"))
+                    }
                     MergePolicy::SetMerge => contains_all(&landed, &set_additions(&change.base, &change.value)),
                     MergePolicy::Append => has_note_ids(&landed, &new_note_ids(&change.base, &change.value)),
                     MergePolicy::Delta
@@ -714,14 +676,21 @@ fn typed<T: serde::de::DeserializeOwned>(fields: &Fields) -> Option<T> {
     serde_json::from_value(Value::Object(fields.clone())).ok()
 }
 
-fn invariants(view: &ServerView, known: &mut Known, problems: &mut Vec<Problem>) {
-    let tolerate = known.tolerate.unwrap_or(Tolerate::ALL);
+fn invariants(view: &ServerView, problems: &mut Vec<Problem>) {
     let open_rule: Vec<&Conflict> = view
         .conflicts
         .iter()
         .filter(|c| c.kind == ConflictKind::BusinessRule && c.status == ConflictStatus::Open)
         .collect();
-    let covered = |ids: &[Uuid]| open_rule.iter().any(|c| ids.contains(&c.record_id));
+    // A conflict covers the records it is about, and the stay whose closed folio
+    // a late posting unbalanced.
+    let covered = |ids: &[Uuid]| {
+        open_rule.iter().any(|c| {
+            ids.contains(&c.record_id)
+                || matches!(&c.rule, Some(RuleBreach::PostingOnClosedFolio { reservation_id, .. })
+                    if ids.contains(reservation_id))
+        })
+    };
     let live = |kind: EntityKind| {
         view.records.iter().filter(move |((k, _), r)| *k == kind && !r.deleted).map(|(_, r)| &r.fields)
     };
@@ -758,30 +727,11 @@ fn invariants(view: &ServerView, known: &mut Known, problems: &mut Vec<Problem>)
         let others: Vec<Stay> = stay_views.iter().filter(|o| o.id != stay.id).cloned().collect();
         for breach in check_stay_room(stay, &room_states, &others) {
             let mut ids = vec![stay.id];
-            if let sync_core::invariants::RuleBreach::DoubleBooking { with, .. } = &breach {
+            if let RuleBreach::DoubleBooking { with, .. } = &breach {
                 ids.extend(with.iter().copied());
             }
             ids.extend(stay.room_id);
-            // Bug 6: the room was blocked after the stay was last written there.
-            let last_seq = |key: Key, blocking: bool| {
-                view.log
-                    .iter()
-                    .filter(|e| e.key == key)
-                    .filter(|e| {
-                        !blocking
-                            || e.after.as_ref().and_then(|a| a.get("availability")) != Some(&Value::from("available"))
-                    })
-                    .map(|e| e.seq)
-                    .max()
-                    .unwrap_or_default()
-            };
-            let blocked_later = matches!(breach, sync_core::invariants::RuleBreach::RoomUnavailable { .. })
-                && stay.room_id.is_some_and(|room| {
-                    last_seq((EntityKind::Room, room), true) > last_seq((EntityKind::Reservation, stay.id), false)
-                });
-            if !covered(&ids) && tolerate.room_blocked_under_stay && blocked_later {
-                known.hits[6] += 1;
-            } else if !covered(&ids) {
+            if !covered(&ids) {
                 problems.push(Problem::new(
                     "invariant",
                     format!("stay {} breaks a room rule with no open conflict: {}", stay.id, breach.describe()),
@@ -799,50 +749,10 @@ fn invariants(view: &ServerView, known: &mut Known, problems: &mut Vec<Problem>)
         if let Some(breach) = check_out_breach(&owed)
             && !covered(&[stay.id])
         {
-            // Bug 3: postings that reached the server after the check-out. Settled
-            // without them, the stay is exactly the known bug.
-            let checked_out_at = view
-                .log
-                .iter()
-                .filter(|e| e.key == (EntityKind::Reservation, stay.id))
-                .filter(|e| e.after.as_ref().and_then(|a| a.get("status")) == Some(&Value::from("checked_out")))
-                .map(|e| e.seq)
-                .next();
-            let first_seq =
-                |id: Uuid| view.log.iter().find(|e| e.key == (EntityKind::FolioPosting, id)).map_or(0, |e| e.seq);
-            let settled_before = balance(
-                postings
-                    .iter()
-                    .filter(|p| p.reservation_id == stay.id)
-                    .filter(|p| checked_out_at.is_some_and(|at| first_seq(p.id) < at))
-                    .map(|p| PostingAmount { kind: p.kind, amount_minor: p.amount_minor, currency: &p.currency }),
-            );
-            if tolerate.posting_after_check_out && check_out_breach(&settled_before).is_none() {
-                known.hits[3] += 1;
-                continue;
-            }
             problems.push(Problem::new(
                 "invariant",
                 format!("checked-out stay {} breaks a rule with no open conflict: {}", stay.id, breach.describe()),
             ));
-        }
-    }
-    // Rooms an in-house stay was moved between by a plain room assignment, made
-    // offline against a stay that was (being) checked in elsewhere (bug 5).
-    let in_house_now: HashSet<Uuid> =
-        stays.iter().filter(|s| s.status == sync_core::domain::ReservationStatus::CheckedIn).map(|s| s.id).collect();
-    let mut moved_in_house: HashSet<Uuid> = HashSet::new();
-    let mut last_room: HashMap<Uuid, Value> = HashMap::new();
-    for entry in view.log.iter().filter(|e| e.key.0 == EntityKind::Reservation && in_house_now.contains(&e.key.1)) {
-        let Some(room) = entry.after.as_ref().and_then(|a| a.get("room_id")).filter(|r| !r.is_null()) else {
-            continue;
-        };
-        if let Some(before) = last_room.insert(entry.key.1, room.clone())
-            && before != *room
-        {
-            for id in [&before, room] {
-                moved_in_house.extend(id.as_str().and_then(|s| Uuid::parse_str(s).ok()));
-            }
         }
     }
     // Invariant 7: occupancy agrees with the in-house stays.
@@ -855,9 +765,7 @@ fn invariants(view: &ServerView, known: &mut Known, problems: &mut Vec<Problem>)
         if let Some(breach) = occupancy_breach(room, &in_house) {
             let mut ids = in_house.clone();
             ids.push(room.id);
-            if !covered(&ids) && tolerate.in_house_stay_moved && moved_in_house.contains(&room.id) {
-                known.hits[5] += 1;
-            } else if !covered(&ids) {
+            if !covered(&ids) {
                 problems.push(Problem::new(
                     "invariant",
                     format!(

@@ -54,8 +54,6 @@ pub struct Report {
     pub faults: steps::FaultCounts,
     /// Rounds it took to reach quiescence after everything reconnected.
     pub quiescence_rounds: usize,
-    /// Tolerated hits of known bugs 1 to 6 (index 0 unused).
-    pub known_bugs: [usize; 7],
     pub millis: u128,
 }
 
@@ -94,48 +92,10 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Known bugs of the code under test (see the README), each recognised by its
-/// exact signature. A tolerated bug is counted in the report instead of failing
-/// the seed; the ignored tests turn one off each, to fail until it is fixed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tolerate {
-    /// Bug 1: the server refuses the front desk's housekeeping tasks and
-    /// maintenance reports that the device let it save.
-    pub front_desk_room_work: bool,
-    /// Bug 2: the second of two concurrent corrections of one posting is rejected
-    /// instead of becoming a conflict.
-    pub concurrent_corrections: bool,
-    /// Bug 3: a posting that reaches the server after its stay's check-out lands
-    /// on the closed folio with no business-rule conflict.
-    pub posting_after_check_out: bool,
-    /// Bug 4: a clash on a parent reference (two rooms assigned to one stay) is
-    /// held forever as waiting for a parent that exists.
-    pub held_for_existing_parent: bool,
-    /// Bug 5: a room assigned offline to a stay that was meanwhile checked in moves
-    /// the in-house guest silently: room occupancy no longer matches, no conflict.
-    pub in_house_stay_moved: bool,
-    /// Bug 6: a room taken out of service or order offline, after another device
-    /// booked it for those nights, is blocked under the stay with no conflict.
-    pub room_blocked_under_stay: bool,
-}
-
-impl Tolerate {
-    /// Every known bug tolerated: what the main run uses.
-    pub const ALL: Tolerate = Tolerate {
-        front_desk_room_work: true,
-        concurrent_corrections: true,
-        posting_after_check_out: true,
-        held_for_existing_parent: true,
-        in_house_stay_moved: true,
-        room_blocked_under_stay: true,
-    };
-}
-
 /// What a run does besides its seed.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub steps: usize,
-    pub tolerate: Tolerate,
     /// Damage the server's data after quiescence, to prove the checker sees it.
     pub tamper: Option<check::Tamper>,
 }
@@ -143,7 +103,7 @@ pub struct Options {
 impl Options {
     /// The main run with `steps` steps.
     pub fn steps(steps: usize) -> Self {
-        Options { steps, tolerate: Tolerate::ALL, tamper: None }
+        Options { steps, tamper: None }
     }
 }
 
@@ -165,7 +125,7 @@ pub async fn run_seed(seed: u64, options: Options) -> Result<Report, Box<Failure
             return Err(fail(vec![Problem::new("run", err)], log));
         }
     }
-    let rounds = match world.reconnect_and_settle(&mut hotel, options.tolerate).await {
+    let rounds = match world.reconnect_and_settle(&mut hotel).await {
         Ok(rounds) => rounds,
         Err(problems) => {
             let log = world.log.clone();
@@ -179,7 +139,7 @@ pub async fn run_seed(seed: u64, options: Options) -> Result<Report, Box<Failure
         hotel.shutdown().await;
         return Err(fail(vec![Problem::new("tamper", err)], Vec::new()));
     }
-    let (problems, known_bugs) = check::check(&hotel, &world, options.tolerate).await;
+    let problems = check::check(&hotel, &world).await;
     let conflicts = check::conflict_count(&hotel).await;
     hotel.shutdown().await;
     if !problems.is_empty() {
@@ -194,7 +154,6 @@ pub async fn run_seed(seed: u64, options: Options) -> Result<Report, Box<Failure
         conflicts,
         faults: world.faults.clone(),
         quiescence_rounds: rounds,
-        known_bugs,
         millis: started.elapsed().as_millis(),
     })
 }

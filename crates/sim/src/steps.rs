@@ -81,8 +81,6 @@ pub struct World {
     pub refused_ops: usize,
     pub faults: FaultCounts,
     server_down_until: Option<usize>,
-    /// Held mutations waiting for a parent the server has (bug 4), tolerated.
-    pub held_known: HashSet<Uuid>,
     room_types: Vec<Uuid>,
     /// Rooms by number, with their type.
     rooms: Vec<(Uuid, Uuid)>,
@@ -123,7 +121,6 @@ impl World {
             refused_ops: 0,
             faults: FaultCounts::default(),
             server_down_until: None,
-            held_known: HashSet::new(),
             room_types: Vec::new(),
             rooms: Vec::new(),
             guests: Vec::new(),
@@ -966,11 +963,7 @@ impl World {
 
     /// Brings the server and every device back, then runs rounds on every device
     /// until no device has anything to push and a whole pass changes nothing.
-    pub async fn reconnect_and_settle(
-        &mut self,
-        hotel: &mut Hotel,
-        tolerate: crate::Tolerate,
-    ) -> Result<usize, Vec<crate::Problem>> {
+    pub async fn reconnect_and_settle(&mut self, hotel: &mut Hotel) -> Result<usize, Vec<crate::Problem>> {
         let problem = |detail: String| vec![crate::Problem::new("quiescence", detail)];
         hotel.start_server().await.map_err(problem)?;
         for index in 0..hotel.devices.len() {
@@ -1008,20 +1001,9 @@ impl World {
             for device in &hotel.devices {
                 let store = device.desk().map_err(problem)?.store().clone();
                 let counts = store.outbox_counts().await.map_err(|e| problem(e.to_string()))?;
-                waiting += counts.pending;
-                // A held mutation is fine only while its parent is truly missing; one
-                // waiting for a parent the server has is bug 4.
-                for entry in store.outbox(1_000).await.map_err(|e| problem(e.to_string()))? {
-                    if entry.state != "held" {
-                        continue;
-                    }
-                    let error = entry.last_error.clone().unwrap_or_default();
-                    if tolerate.held_for_existing_parent && waits_for_existing(hotel, &error).await {
-                        self.held_known.insert(entry.mutation_id);
-                    } else {
-                        waiting += 1;
-                    }
-                }
+                // A held mutation waits for a parent that never comes: after
+                // everything synced, every parent a device made is on the server.
+                waiting += counts.pending + counts.held;
             }
             if quiet && waiting == 0 {
                 return Ok(round);
@@ -1052,28 +1034,4 @@ impl World {
         }
         Err(problem(detail))
     }
-}
-
-/// Whether a held mutation's reason (`... room_id → room <id>, ...`) names only
-/// parents the server holds live: then it waits for nothing (bug 4).
-async fn waits_for_existing(hotel: &Hotel, reason: &str) -> bool {
-    let mut named = 0;
-    for part in reason.split('→').skip(1) {
-        let mut words = part.split_whitespace();
-        let (Some(kind), Some(id)) = (words.next(), words.next()) else { return false };
-        let id = id.trim_end_matches(',');
-        let exists = sqlx::query(
-            "SELECT 1 AS one FROM records WHERE property_id = $1 AND entity = $2 AND id = $3 AND deleted = 0",
-        )
-        .bind(hotel.property.to_string())
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(hotel.admin.pool())
-        .await;
-        if !matches!(exists, Ok(Some(_))) {
-            return false;
-        }
-        named += 1;
-    }
-    named > 0
 }

@@ -192,7 +192,9 @@ impl Conflict {
         server_version: Option<u64>,
     ) -> Self {
         let severity = match breach {
-            RuleBreach::CheckOutWithBalance { .. } => Severity::Critical,
+            RuleBreach::CheckOutWithBalance { .. }
+            | RuleBreach::PostingOverCorrected { .. }
+            | RuleBreach::PostingOnClosedFolio { .. } => Severity::Critical,
             RuleBreach::OccupancyMismatch { .. } => Severity::Medium,
             _ => Severity::High,
         };

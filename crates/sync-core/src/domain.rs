@@ -143,6 +143,10 @@ pub struct Reservation {
     pub id: Uuid,
     pub property_id: Uuid,
     pub confirmation: ConfirmationNumber,
+    /// The provisional number a device gave offline (`T-…`), once the server has
+    /// replaced it with the property's own (`H-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisional_confirmation: Option<ConfirmationNumber>,
     pub guest_id: Uuid,
     /// The guest's name as booked, for lists and for housekeeping (who may not read profiles).
     pub guest_name: String,

@@ -191,6 +191,17 @@ pub enum RuleBreach {
     CheckOutWithBalance { balance: BTreeMap<String, i64> },
     /// Invariant 7: the room's occupancy disagrees with its in-house stays.
     OccupancyMismatch { room_id: Uuid, occupancy: Occupancy, in_house: Vec<Uuid> },
+    /// Invariant 5: two desks corrected one posting, each unaware of the other, and
+    /// together took back more than the posting: both corrections are kept (each
+    /// may stand for money that really moved) and a manager settles the folio.
+    PostingOverCorrected { reverses: Uuid, left_minor: i64, correction_minor: i64, currency: String },
+    /// Invariant 6: a posting reached the folio of a checked-out stay, which now
+    /// owes (or is owed) money.
+    PostingOnClosedFolio { reservation_id: Uuid, balance: BTreeMap<String, i64> },
+    /// Invariant 7: the guest is in house in one room while the stay names another:
+    /// a desk that had not seen the check-in assigned another room, or checked the
+    /// guest in to the room the stay had before it was reassigned.
+    InHouseRoomChange { guest_room: Option<String>, stay_room: Option<String> },
 }
 
 impl RuleBreach {
@@ -227,6 +238,21 @@ impl RuleBreach {
                     Occupancy::Occupied => "occupied",
                 },
                 in_house.len()
+            ),
+            RuleBreach::PostingOverCorrected { left_minor, correction_minor, currency, .. } => format!(
+                "Two corrections of one posting take back more than it was: {} {currency} was left, this correction takes {} {currency}; check whether the money moved twice",
+                format_minor(*left_minor),
+                format_minor(correction_minor.saturating_abs())
+            ),
+            RuleBreach::PostingOnClosedFolio { balance, .. } => {
+                let owed: Vec<String> =
+                    balance.iter().map(|(cur, minor)| format!("{} {cur}", format_minor(*minor))).collect();
+                format!("A posting reached the folio after check-out; the closed folio shows {}", owed.join(", "))
+            }
+            RuleBreach::InHouseRoomChange { guest_room, stay_room } => format!(
+                "The guest is checked in to room {} but the stay names room {}: move the guest or set the stay's room back",
+                guest_room.as_deref().unwrap_or("(none)"),
+                stay_room.as_deref().unwrap_or("(none)")
             ),
         }
     }

@@ -10,6 +10,7 @@
 /// Version of the wire protocol spoken by this build; carried by every request.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+pub mod access;
 pub mod conflict;
 pub mod domain;
 pub mod hlc;

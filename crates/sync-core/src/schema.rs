@@ -325,6 +325,9 @@ const RESERVATION: &[FieldSpec] = &[
     ID,
     PROPERTY_ID,
     field("confirmation", FieldType::Confirmation, ServerWins),
+    // The number a device gave offline, kept when the server gives the official one
+    // so a guest who was told it is still found.
+    field("provisional_confirmation", FieldType::Confirmation, ServerWins).optional(),
     field("guest_id", FieldType::Ref(EntityKind::Guest), ServerWins),
     field("guest_name", text(200), ServerWins),
     field("room_type_id", FieldType::Ref(EntityKind::RoomType), ServerWins),

@@ -183,6 +183,7 @@ mod tests {
 
     fn reservation() -> Reservation {
         Reservation {
+            provisional_confirmation: Some("T-K7Q-0007".parse().expect("valid")),
             id: Uuid::from_u128(1),
             property_id: Uuid::from_u128(2),
             confirmation: "H-2026-0042".parse().expect("valid"),

@@ -246,6 +246,9 @@ export function ReservationForm({ reservation, walkIn }: ReservationFormProps) {
         <h1 id="reservation-title">{title}</h1>
         {reservation !== undefined && <StatusBadge status={reservation.status} />}
       </div>
+      {reservation?.provisional_confirmation !== undefined && (
+        <p className="muted">Booked offline as {reservation.provisional_confirmation}; still found by that number.</p>
+      )}
       {readOnly && <p className="notice">This stay is {reservation?.status.replaceAll('_', ' ')} and can no longer be changed.</p>}
       {createVerdict !== undefined && reservation === undefined && (
         <p className={`notice notice--${createVerdict.verdict}`}>{createVerdict.message}</p>

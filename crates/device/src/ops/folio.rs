@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{json, require_open_stay, required_text, set};
 use crate::error::{Error, Result};
-use crate::session::{Session, roles};
+use crate::session::Session;
 use crate::store::{Action, Store, fields_of};
 
 /// A charge to post on a stay's folio.
@@ -157,7 +157,7 @@ async fn post(action: &mut Action<'_>, p: Posting) -> Result<FolioPosting> {
 impl Store {
     /// Posts a charge on a stay's folio.
     pub async fn post_charge(&self, session: &Session, input: NewCharge) -> Result<FolioPosting> {
-        session.require(roles::DESK, "post charges")?;
+        session.require(EntityKind::FolioPosting, "post charges")?;
         let p = Posting {
             reservation_id: input.reservation_id,
             window: input.window.unwrap_or(1),
@@ -181,7 +181,7 @@ impl Store {
 
     /// Posts a payment taken at the desk (cash, card or transfer).
     pub async fn post_payment(&self, session: &Session, input: NewPayment) -> Result<FolioPosting> {
-        session.require(roles::DESK, "take payments")?;
+        session.require(EntityKind::FolioPosting, "take payments")?;
         let method_name = match input.method {
             PaymentMethod::Cash => "Cash",
             PaymentMethod::Card => "Card",
@@ -215,7 +215,7 @@ impl Store {
     /// Corrects a posting by a new one with the opposite amount that references it,
     /// with a reason. Postings themselves never change.
     pub async fn correct_posting(&self, session: &Session, posting_id: Uuid, reason: &str) -> Result<FolioPosting> {
-        session.require(roles::DESK, "correct folio postings")?;
+        session.require(EntityKind::FolioPosting, "correct folio postings")?;
         let reason = required_text(reason, "reason", "The reason of a correction")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
@@ -258,7 +258,7 @@ impl Store {
 
     /// Opens a POS order at an outlet.
     pub async fn open_pos_order(&self, session: &Session, input: NewPosOrder) -> Result<PosOrder> {
-        session.require(roles::DESK, "take POS orders")?;
+        session.require(EntityKind::PosOrder, "take POS orders")?;
         let order = PosOrder {
             id: new_id(),
             property_id: session.property_id,
@@ -280,7 +280,7 @@ impl Store {
 
     /// Adds a line to an open POS order.
     pub async fn add_pos_line(&self, session: &Session, order_id: Uuid, line: NewPosLine) -> Result<PosOrder> {
-        session.require(roles::DESK, "take POS orders")?;
+        session.require(EntityKind::PosOrder, "take POS orders")?;
         let item = required_text(&line.item, "lines", "The item")?;
         if line.quantity == 0 || line.quantity > 10_000 {
             return Err(Error::invalid("lines", "The quantity must be from 1 to 10000"));
@@ -311,7 +311,7 @@ impl Store {
         order_id: Uuid,
         reservation_id: Uuid,
     ) -> Result<(PosOrder, FolioPosting)> {
-        session.require(roles::DESK, "post POS orders to folios")?;
+        session.require(EntityKind::FolioPosting, "post POS orders to folios")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::PosOrder, order_id, "The order").await?;
@@ -348,7 +348,7 @@ impl Store {
     /// Marks an open order as paid directly at the outlet (the outlet's till takes
     /// the money; no folio is involved).
     pub async fn pay_pos_order(&self, session: &Session, order_id: Uuid) -> Result<PosOrder> {
-        session.require(roles::DESK, "take POS payments")?;
+        session.require(EntityKind::PosOrder, "take POS payments")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::PosOrder, order_id, "The order").await?;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{check_room_for, edit_set, json, note, require_open_stay, required_text, set, with_note};
 use crate::error::{Error, Result};
 use crate::queries::folio_balance;
-use crate::session::{Session, roles};
+use crate::session::Session;
 use crate::store::{Action, Store, Stored, fields_of};
 
 /// A new guest profile.
@@ -106,7 +106,7 @@ fn optional_text(value: Option<String>) -> Option<String> {
 impl Store {
     /// Creates a guest profile.
     pub async fn create_guest(&self, session: &Session, input: NewGuest) -> Result<Guest> {
-        session.require(roles::DESK, "create guest profiles")?;
+        session.require(EntityKind::Guest, "create guest profiles")?;
         let first_name = required_text(&input.first_name, "first_name", "The guest's first name")?;
         let last_name = required_text(&input.last_name, "last_name", "The guest's last name")?;
         let mut writer = self.writer.lock().await;
@@ -136,7 +136,7 @@ impl Store {
 
     /// Edits a guest profile.
     pub async fn edit_guest(&self, session: &Session, guest_id: Uuid, edit: GuestEdit) -> Result<Guest> {
-        session.require(roles::DESK, "edit guest profiles")?;
+        session.require(EntityKind::Guest, "edit guest profiles")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let guest = action.get(EntityKind::Guest, guest_id, "The guest profile").await?;
@@ -181,7 +181,7 @@ impl Store {
 
     /// Creates a reservation with a provisional confirmation number.
     pub async fn create_reservation(&self, session: &Session, input: NewReservation) -> Result<Reservation> {
-        session.require(roles::DESK, "create reservations")?;
+        session.require(EntityKind::Reservation, "create reservations")?;
         if !is_device_prefix(&session.device_prefix) {
             return Err(Error::invalid(
                 "confirmation",
@@ -219,6 +219,7 @@ impl Store {
         };
         let counter = action.next_confirmation_counter();
         let reservation = Reservation {
+            provisional_confirmation: None,
             id: new_id(),
             property_id: session.property_id,
             confirmation: ConfirmationNumber::Provisional { device_prefix: session.device_prefix.clone(), counter },
@@ -254,7 +255,7 @@ impl Store {
         reservation_id: Uuid,
         edit: ReservationEdit,
     ) -> Result<Reservation> {
-        session.require(roles::DESK, "edit reservations")?;
+        session.require(EntityKind::Reservation, "edit reservations")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
@@ -322,7 +323,7 @@ impl Store {
         reservation_id: Uuid,
         room_id: Option<Uuid>,
     ) -> Result<Reservation> {
-        session.require(roles::DESK, "assign rooms")?;
+        session.require(EntityKind::Reservation, "assign rooms")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
@@ -343,7 +344,7 @@ impl Store {
 
     /// Confirms a tentative reservation.
     pub async fn confirm_reservation(&self, session: &Session, reservation_id: Uuid) -> Result<Reservation> {
-        session.require(roles::DESK, "confirm reservations")?;
+        session.require(EntityKind::Reservation, "confirm reservations")?;
         self.lifecycle(session, reservation_id, DomainAction::Confirm, None).await
     }
 
@@ -354,13 +355,13 @@ impl Store {
         reservation_id: Uuid,
         reason: Option<&str>,
     ) -> Result<Reservation> {
-        session.require(roles::DESK, "cancel reservations")?;
+        session.require(EntityKind::Reservation, "cancel reservations")?;
         self.lifecycle(session, reservation_id, DomainAction::Cancel, reason).await
     }
 
     /// Records that the guest did not come (from the arrival day on).
     pub async fn mark_no_show(&self, session: &Session, reservation_id: Uuid) -> Result<Reservation> {
-        session.require(roles::DESK, "record no-shows")?;
+        session.require(EntityKind::Reservation, "record no-shows")?;
         self.lifecycle(session, reservation_id, DomainAction::NoShow, None).await
     }
 
@@ -399,7 +400,7 @@ impl Store {
     /// clean or inspected and not blocked. The room becomes occupied (a second
     /// mutation of the same transaction).
     pub async fn check_in(&self, session: &Session, reservation_id: Uuid) -> Result<Reservation> {
-        session.require(roles::DESK, "check guests in")?;
+        session.require(EntityKind::Reservation, "check guests in")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
@@ -432,7 +433,7 @@ impl Store {
 
     /// Checks a guest out: needs a settled folio. The room becomes vacant and dirty.
     pub async fn check_out(&self, session: &Session, reservation_id: Uuid) -> Result<Reservation> {
-        session.require(roles::DESK, "check guests out")?;
+        session.require(EntityKind::Reservation, "check guests out")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;

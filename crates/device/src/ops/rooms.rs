@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{json, note, required_text, set, stays_in_room, with_note};
 use crate::error::{Error, Result};
-use crate::session::{Session, roles};
+use crate::session::Session;
 use crate::store::{Action, Store, Stored, fields_of, typed};
 
 /// Taking a room out of inventory (out of order) or out of assignment (out of service).
@@ -141,7 +141,8 @@ fn require_step(lifecycle: Lifecycle, from: &str, to: &str, what: &str) -> Resul
 impl Store {
     /// Sets a room's cleaning status (dirty, pickup, clean, inspected).
     pub async fn set_room_cleaning(&self, session: &Session, room_id: Uuid, cleaning: Cleaning) -> Result<Room> {
-        session.require(roles::ROOMS, "change room status")?;
+        session.require(EntityKind::Room, "change room status")?;
+        session.require_room_field("cleaning", "change a room's cleaning status")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Room, room_id, "The room").await?;
@@ -155,7 +156,7 @@ impl Store {
 
     /// Takes a room out of order or service, or makes it available again.
     pub async fn set_room_availability(&self, session: &Session, room_id: Uuid, block: RoomBlock) -> Result<Room> {
-        session.require(roles::ROOMS, "change room availability")?;
+        session.require(EntityKind::Room, "change room availability")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Room, room_id, "The room").await?;
@@ -166,7 +167,7 @@ impl Store {
 
     /// Creates a housekeeping task on a room.
     pub async fn create_task(&self, session: &Session, input: NewTask) -> Result<HousekeepingTask> {
-        session.require(roles::ROOMS, "create housekeeping tasks")?;
+        session.require(EntityKind::HousekeepingTask, "create housekeeping tasks")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         action.get(EntityKind::Room, input.room_id, "The room").await?;
@@ -196,7 +197,7 @@ impl Store {
         task_id: Uuid,
         assignee_id: Option<Uuid>,
     ) -> Result<HousekeepingTask> {
-        session.require(roles::ROOMS, "assign housekeeping tasks")?;
+        session.require(EntityKind::HousekeepingTask, "assign housekeeping tasks")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::HousekeepingTask, task_id, "The task").await?;
@@ -212,7 +213,7 @@ impl Store {
     /// pending when an inspection fails). Done makes a dirty room clean; inspected
     /// makes it inspected, in the same transaction.
     pub async fn progress_task(&self, session: &Session, task_id: Uuid, to: TaskStatus) -> Result<HousekeepingTask> {
-        session.require(roles::ROOMS, "progress housekeeping tasks")?;
+        session.require(EntityKind::HousekeepingTask, "progress housekeeping tasks")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::HousekeepingTask, task_id, "The task").await?;
@@ -240,7 +241,7 @@ impl Store {
         session: &Session,
         input: NewMaintenanceReport,
     ) -> Result<MaintenanceReport> {
-        session.require(roles::ALL, "report maintenance issues")?;
+        session.require(EntityKind::MaintenanceReport, "report maintenance issues")?;
         let description = required_text(&input.description, "description", "The description")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
@@ -279,7 +280,7 @@ impl Store {
         to: MaintenanceStatus,
         note_text: Option<&str>,
     ) -> Result<MaintenanceReport> {
-        session.require(roles::ALL, "progress maintenance reports")?;
+        session.require(EntityKind::MaintenanceReport, "progress maintenance reports")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::MaintenanceReport, report_id, "The maintenance report").await?;
@@ -305,7 +306,7 @@ impl Store {
 
     /// Records a guest's service request for a room.
     pub async fn create_service_request(&self, session: &Session, input: NewServiceRequest) -> Result<ServiceRequest> {
-        session.require(roles::ALL, "record service requests")?;
+        session.require(EntityKind::ServiceRequest, "record service requests")?;
         let request = ServiceRequest {
             id: new_id(),
             property_id: session.property_id,
@@ -329,7 +330,7 @@ impl Store {
         request_id: Uuid,
         to: RequestStatus,
     ) -> Result<ServiceRequest> {
-        session.require(roles::ALL, "progress service requests")?;
+        session.require(EntityKind::ServiceRequest, "progress service requests")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::ServiceRequest, request_id, "The service request").await?;
@@ -343,7 +344,7 @@ impl Store {
 
     /// Creates a counted stock item.
     pub async fn create_inventory_item(&self, session: &Session, input: NewInventoryItem) -> Result<InventoryItem> {
-        session.require(roles::ROOMS, "create inventory items")?;
+        session.require(EntityKind::InventoryItem, "create inventory items")?;
         if input.quantity < 0 {
             return Err(Error::invalid("quantity", "A stock count cannot start below zero"));
         }
@@ -366,7 +367,7 @@ impl Store {
     /// count before and after, so the server applies the difference on top of
     /// concurrent changes (delta merge) instead of overwriting them.
     pub async fn adjust_inventory(&self, session: &Session, item_id: Uuid, delta: i64) -> Result<InventoryItem> {
-        session.require(roles::ROOMS, "adjust inventory")?;
+        session.require(EntityKind::InventoryItem, "adjust inventory")?;
         if delta == 0 {
             return Err(Error::invalid("quantity", "An adjustment needs a change other than zero"));
         }

@@ -1,4 +1,4 @@
-//! The push-side hooks: causal batches and the outcomes of each mutation.
+//! The push-side hooks: batches in the order of the desk's work and the outcomes of each mutation.
 
 use chrono::Utc;
 use frontdesk_device::{NewCharge, NewInventoryItem, ReservationEdit};
@@ -9,9 +9,9 @@ use sync_core::schema::EntityKind;
 use crate::support::Desk;
 
 #[tokio::test]
-async fn pending_batches_come_in_causal_order_and_skip_failed_and_held() {
+async fn pending_batches_come_in_the_order_of_work_and_skip_failed_and_held() {
     let desk = Desk::new().await;
-    let reservation = desk.book(None, 23, 25).await; // guest (rank 5), then reservation (rank 7)
+    let reservation = desk.book(None, 23, 25).await; // guest, then reservation
     let charge = NewCharge {
         reservation_id: reservation.id,
         amount_minor: 500,
@@ -21,10 +21,10 @@ async fn pending_batches_come_in_causal_order_and_skip_failed_and_held() {
         quantity: 1,
         window: None,
     };
-    desk.store.post_charge(&desk.session, charge).await.expect("charge"); // folio posting (rank 8)
+    desk.store.post_charge(&desk.session, charge).await.expect("charge");
     let late_guest = desk.guest("Late", "Guest").await; // a guest made after the charge
     let item = NewInventoryItem { sku: "S".into(), name: "Soap".into(), location: "Store".into(), quantity: 5 };
-    desk.store.create_inventory_item(&desk.session, item).await.expect("item"); // rank 6
+    desk.store.create_inventory_item(&desk.session, item).await.expect("item");
 
     let batch = desk.store.pending_batch(100).await.expect("batch");
     let kinds: Vec<EntityKind> = batch.iter().map(|(_, m)| m.entity).collect();
@@ -32,23 +32,21 @@ async fn pending_batches_come_in_causal_order_and_skip_failed_and_held() {
         kinds,
         [
             EntityKind::Guest,
-            EntityKind::Guest,
-            EntityKind::InventoryItem,
             EntityKind::Reservation,
-            EntityKind::FolioPosting
+            EntityKind::FolioPosting,
+            EntityKind::Guest,
+            EntityKind::InventoryItem
         ],
-        "parents' kinds go first, whatever the order the desk worked in"
+        "the order the desk worked in, which puts every parent before what points at it"
     );
-    assert!(batch[0].0 < batch[1].0, "within a kind, the order of the actions");
-    assert_eq!(batch[1].1.record_id, late_guest);
-    let ranks: Vec<usize> = batch.iter().map(|(_, m)| m.entity.causal_rank()).collect();
-    assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
+    assert!(batch.windows(2).all(|w| w[0].0 < w[1].0), "in the order of the actions");
+    assert_eq!(batch[3].1.record_id, late_guest);
     assert_eq!(desk.store.pending_batch(2).await.expect("batch").len(), 2, "the limit is honoured");
 
     desk.store.mark_failed(batch[0].0, "guest.email must be text").await.expect("fail");
-    desk.store.mark_held(batch[3].0, "waiting for the guest").await.expect("hold");
+    desk.store.mark_held(batch[1].0, "waiting for the guest").await.expect("hold");
     let next: Vec<i64> = desk.store.pending_batch(100).await.expect("batch").iter().map(|(seq, _)| *seq).collect();
-    assert_eq!(next, vec![batch[1].0, batch[2].0, batch[4].0], "failed and held mutations never block the rest");
+    assert_eq!(next, vec![batch[2].0, batch[3].0, batch[4].0], "failed and held mutations never block the rest");
     let counts = desk.store.outbox_counts().await.expect("counts");
     assert_eq!((counts.pending, counts.failed, counts.held), (3, 1, 1));
     let listing = desk.store.outbox(100).await.expect("outbox");

@@ -194,13 +194,176 @@ async fn a_correction_reverses_a_posting_of_the_same_stay_by_no_more_than_it() {
         posting(&desk, first, "k4", "charge", -4000, Some(charge)),
     );
     version_of(&desk.push_one(fine).await, "a partial correction applies");
-    let rest = desk.insert(
-        EntityKind::FolioPosting,
-        Uuid::now_v7(),
-        posting(&desk, first, "k5", "charge", -7000, Some(charge)),
+    // A second desk, which had not seen the first correction, takes back 70.00: the
+    // money may really have moved twice, so it is kept and a manager settles it.
+    let rest_id = Uuid::now_v7();
+    let rest =
+        desk.insert(EntityKind::FolioPosting, rest_id, posting(&desk, first, "k5", "charge", -7000, Some(charge)));
+    let result = desk.push_one(rest).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, Some(1), "the correction is stored, never dropped");
+    let RuleBreach::PostingOverCorrected { reverses, left_minor, correction_minor, currency } = breach else {
+        panic!("an over-correction, got {breach:?}");
+    };
+    assert_eq!((*reverses, *left_minor, *correction_minor, currency.as_str()), (charge, 6000, -7000, "EUR"));
+    let stored: Vec<_> = manager
+        .pull_all()
+        .await
+        .into_iter()
+        .filter(|c| c.entity == EntityKind::FolioPosting && c.record_id == rest_id)
+        .collect();
+    assert_eq!(stored.len(), 1, "every device receives the second correction");
+}
+
+#[tokio::test]
+async fn a_posting_after_check_out_is_kept_and_the_closed_folio_flagged() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
+    let mutation = check_in(&mut desk, id, 1);
+    version_of(&desk.push_one(mutation).await, "checked in");
+    let out = desk.mutation(
+        EntityKind::Reservation,
+        id,
+        Operation::Action(DomainAction::CheckOut),
+        Some(2),
+        &[("status", json!("checked_in"), json!("checked_out"))],
     );
-    assert!(
-        matches!(desk.push_one(rest).await.outcome, Outcome::Rejected { .. }),
-        "only 60.00 are left to take back after a 40.00 correction"
+    version_of(&desk.push_one(out).await, "a zero folio checks out");
+    // The office charged the minibar offline before the check-out reached it.
+    let late = desk.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&desk, id, "bar", "charge", 1450, None));
+    let result = desk.push_one(late).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, Some(1), "the charge is stored: charges are never lost");
+    let RuleBreach::PostingOnClosedFolio { reservation_id, balance } = breach else {
+        panic!("a closed-folio breach, got {breach:?}");
+    };
+    assert_eq!((*reservation_id, balance.get("EUR")), (id, Some(&1450)), "14.50 EUR now owed on the closed stay");
+    let settle =
+        desk.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&desk, id, "pay", "payment", 1450, None));
+    version_of(&desk.push_one(settle).await, "a payment that settles the closed folio raises nothing");
+}
+
+#[tokio::test]
+async fn a_room_assigned_to_a_stay_checked_in_meanwhile_is_a_conflict_and_not_applied() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut office = server.device("P1", "desk2").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
+    let mutation = check_in(&mut desk, id, 1);
+    version_of(&desk.push_one(mutation).await, "checked in to 305");
+    // The office, still seeing a confirmed stay, gives it room 306.
+    let reassign = office.update(
+        EntityKind::Reservation,
+        id,
+        1,
+        &[("room_id", json!(hotel.rooms[0].to_string()), json!(hotel.rooms[1].to_string()))],
     );
+    let result = office.push_one(reassign).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, None, "the guest stays where they are until a person decides");
+    assert_eq!(
+        breach,
+        &RuleBreach::InHouseRoomChange { guest_room: Some("305".into()), stay_room: Some("306".into()) }
+    );
+    let last = manager.pull_all().await.into_iter().rev().find(|c| c.record_id == id).expect("the stay");
+    assert_eq!(last.record.as_ref().and_then(|r| r.get("room_id")), Some(&json!(hotel.rooms[0].to_string())));
+}
+
+#[tokio::test]
+async fn a_check_in_to_the_room_a_stay_had_before_it_was_reassigned_is_flagged() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut office = server.device("P1", "desk2").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
+    let reassign = office.update(
+        EntityKind::Reservation,
+        id,
+        1,
+        &[("room_id", json!(hotel.rooms[0].to_string()), json!(hotel.rooms[1].to_string()))],
+    );
+    version_of(&office.push_one(reassign).await, "the office moves the booking to 306");
+    // The desk, not having seen it, checks the guest in to 305 (its copy at version 1).
+    let mutation = check_in(&mut desk, id, 1);
+    let result = desk.push_one(mutation).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, Some(3), "the check-in is written: the guest is in");
+    assert_eq!(
+        breach,
+        &RuleBreach::InHouseRoomChange { guest_room: Some("305".into()), stay_room: Some("306".into()) }
+    );
+}
+
+#[tokio::test]
+async fn a_room_blocked_under_a_booked_stay_is_written_and_flagged() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut housekeeping = server.device("P1", "house").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let booked = stay(&mut desk, &hotel, hotel.rooms[0], 3).await;
+    let block = |device: &mut Device, room: Uuid, from: i64, until: i64| {
+        device.update(
+            EntityKind::Room,
+            room,
+            1,
+            &[
+                ("availability", json!("available"), json!("out_of_service")),
+                ("blocked_from", json!(null), json!(day(from))),
+                ("blocked_until", json!(null), json!(day(until))),
+            ],
+        )
+    };
+    let before = block(&mut housekeeping, hotel.rooms[0], 0, 2);
+    version_of(&housekeeping.push_one(before).await, "a block that ends before the stay arrives is fine");
+    let under = block(&mut housekeeping, hotel.rooms[1], 0, 9);
+    version_of(&housekeeping.push_one(under).await, "306 has no stay");
+    let clash =
+        housekeeping.update(EntityKind::Room, hotel.rooms[0], 2, &[("blocked_until", json!(day(2)), json!(day(5)))]);
+    let result = housekeeping.push_one(clash).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, Some(3), "the block is written: the room really is out of service");
+    let RuleBreach::RoomUnavailable { room_number, free_rooms, .. } = breach else {
+        panic!("a blocked-room breach, got {breach:?}");
+    };
+    assert_eq!(room_number, "305");
+    assert_eq!(
+        free_rooms.iter().map(|r| r.number.as_str()).collect::<Vec<_>>(),
+        ["307"],
+        "306 is blocked too: 307 is the room to move the stay {booked} to"
+    );
+}
+
+#[tokio::test]
+async fn a_stay_booked_offline_gets_the_propertys_own_confirmation_number() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let year = today().format("%Y").to_string();
+    let mut numbers = Vec::new();
+    for (n, room) in hotel.rooms.iter().enumerate() {
+        let provisional = format!("T-AAA-{:04}", n + 1);
+        let fields = reservation_fields(&hotel, *room, &day(0), &day(2), &provisional);
+        let insert = desk.insert(EntityKind::Reservation, Uuid::now_v7(), fields);
+        let replay = insert.clone();
+        let result = desk.push_one(insert).await;
+        let Outcome::Merged { record, .. } = &result.outcome else {
+            panic!("the device must learn the new number, got {:?}", result.outcome);
+        };
+        assert_eq!(record.get("provisional_confirmation"), Some(&json!(provisional)), "the old number is kept");
+        let number = record.get("confirmation").and_then(Value::as_str).expect("a number").to_owned();
+        assert_eq!(desk.push_one(replay).await.outcome, result.outcome, "a replay gets the same number");
+        numbers.push(number);
+    }
+    assert_eq!(numbers, [1, 2, 3].map(|n| format!("H-{year}-{n:04}")), "the property's sequence, in order");
+    let official = reservation_fields(&hotel, hotel.rooms[0], &day(5), &day(6), &format!("H-{year}-0042"));
+    let insert = desk.insert(EntityKind::Reservation, Uuid::now_v7(), official);
+    assert!(matches!(desk.push_one(insert).await.outcome, Outcome::Applied { .. }), "an official number is kept");
 }
