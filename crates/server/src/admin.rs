@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, Row};
 use sync_core::conflict::{Author, Conflict};
 use sync_core::domain::ReservationStatus;
 use sync_core::invariants::{FreeRoom, RuleBreach};
-use sync_core::protocol::{ChangeKind, FieldChange, Mutation, Operation};
+use sync_core::protocol::{FieldChange, Mutation, Operation};
 use sync_core::validate::check_record;
 use sync_core::{Clock, EntityKind, Fields, Hlc, PolicyTable};
 use uuid::Uuid;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::SERVER_NODE;
 use crate::auth::{self, AdminError, NewUser};
 use crate::live::Live;
-use crate::store::{self, LogEntry, RecordWrite, Store, WriteTx};
+use crate::store::{self, NewVersion, Store, WriteTx};
 
 /// Stable ids of records the admin path makes, so running an action twice writes
 /// the same records instead of new ones.
@@ -92,9 +92,9 @@ impl<'a> AdminTx<'a> {
         }
         let version = current.as_ref().map_or(1, |c| c.version + 1);
         let clocks: BTreeMap<String, Hlc> = fields.keys().map(|k| (k.clone(), self.author.hlc)).collect();
-        store::write_record(
+        store::write_version(
             &mut self.write.tx,
-            &RecordWrite {
+            &NewVersion {
                 property: self.property,
                 entity,
                 id,
@@ -102,20 +102,7 @@ impl<'a> AdminTx<'a> {
                 fields: &fields,
                 field_clocks: &clocks,
                 deleted: false,
-                last: &self.author,
-            },
-        )
-        .await?;
-        store::append_change(
-            &mut self.write.tx,
-            &LogEntry {
-                property: self.property,
-                entity,
-                record_id: id,
-                kind: ChangeKind::Upsert,
-                version,
                 before: current.as_ref().filter(|c| !c.deleted).map(|c| &c.fields),
-                after: Some(&fields),
                 author: &self.author,
                 at: self.now,
                 mutation_id: None,

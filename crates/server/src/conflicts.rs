@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sync_core::Fields;
 use sync_core::conflict::{Author, Conflict, ConflictStatus, ResolutionChoice, resolution_values};
-use sync_core::protocol::ChangeKind;
 use sync_core::validate::check_record;
 use uuid::Uuid;
 
@@ -15,7 +14,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
-use crate::store::{self, LogEntry, RecordWrite};
+use crate::store::{self, NewVersion};
 
 /// Most conflicts one list answers.
 const LIST_LIMIT: u32 = 500;
@@ -115,13 +114,16 @@ pub async fn resolve(
 
     let mut written = None;
     if !values.is_empty() {
+        // A deleted record keeps its last fields: keeping the device's edit of it
+        // brings it back with the edit on top. A record the server never had cannot
+        // be rebuilt from one edit.
         let current = store::load_record(&mut write.tx, session.property_id, conflict.entity, conflict.record_id)
             .await?
-            .filter(|record| !record.deleted)
             .ok_or_else(|| {
                 AppError::conflict(
                     "record_missing",
-                    "the record is missing or deleted on the server; resolving by re-creating it is not supported yet",
+                    "the server never had this record, so an edit of it cannot be kept: keep the server's side, \
+                     and make the record again on a desk that has it",
                 )
             })?;
         let mut fields = current.fields.clone();
@@ -139,9 +141,9 @@ pub async fn resolve(
             clocks.insert(field.clone(), hlc);
         }
         let version = current.version + 1;
-        store::write_record(
+        store::write_version(
             &mut write.tx,
-            &RecordWrite {
+            &NewVersion {
                 property: session.property_id,
                 entity: conflict.entity,
                 id: conflict.record_id,
@@ -149,20 +151,7 @@ pub async fn resolve(
                 fields: &fields,
                 field_clocks: &clocks,
                 deleted: false,
-                last: &author,
-            },
-        )
-        .await?;
-        store::append_change(
-            &mut write.tx,
-            &LogEntry {
-                property: session.property_id,
-                entity: conflict.entity,
-                record_id: conflict.record_id,
-                kind: ChangeKind::Upsert,
-                version,
-                before: Some(&current.fields),
-                after: Some(&fields),
+                before: (!current.deleted).then_some(&current.fields),
                 author: &author,
                 at: now,
                 mutation_id: None,

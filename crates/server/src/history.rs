@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
-use crate::store::{self, LogEntry, RecordWrite};
+use crate::store::{self, NewVersion};
 
 /// Most versions one history answers (the oldest first).
 const HISTORY_LIMIT: i64 = 1000;
@@ -235,9 +235,9 @@ pub async fn restore(
         clocks.insert(field.clone(), hlc);
     }
     let version = current.version + 1;
-    store::write_record(
+    store::write_version(
         &mut write.tx,
-        &RecordWrite {
+        &NewVersion {
             property,
             entity,
             id,
@@ -245,20 +245,7 @@ pub async fn restore(
             fields: &old,
             field_clocks: &clocks,
             deleted: false,
-            last: &author,
-        },
-    )
-    .await?;
-    store::append_change(
-        &mut write.tx,
-        &LogEntry {
-            property,
-            entity,
-            record_id: id,
-            kind: ChangeKind::Upsert,
-            version,
             before: (!current.deleted).then_some(&current.fields),
-            after: Some(&old),
             author: &author,
             at: now,
             mutation_id: None,

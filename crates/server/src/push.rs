@@ -23,9 +23,7 @@ use sync_core::invariants::{
     occupancy_breach,
 };
 use sync_core::protocol::DomainAction;
-use sync_core::protocol::{
-    ChangeKind, FieldChange, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCategory,
-};
+use sync_core::protocol::{FieldChange, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCategory};
 use sync_core::{EntityKind, Fields, Operation, PROTOCOL_VERSION, Plan, PolicyTable, plan};
 use uuid::Uuid;
 
@@ -33,7 +31,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
-use crate::store::{self, LogEntry, RecordWrite};
+use crate::store::{self, NewVersion};
 
 /// What every mutation of one push is checked against.
 struct Batch<'a> {
@@ -300,9 +298,9 @@ async fn decide_and_write(
             };
             let version = current.version + 1;
             let author = Author::of(mutation);
-            store::write_record(
+            store::write_version(
                 &mut *conn,
-                &RecordWrite {
+                &NewVersion {
                     property,
                     entity: mutation.entity,
                     id: mutation.record_id,
@@ -310,20 +308,7 @@ async fn decide_and_write(
                     fields: &current.fields,
                     field_clocks: &current.field_clocks,
                     deleted: true,
-                    last: &author,
-                },
-            )
-            .await?;
-            store::append_change(
-                &mut *conn,
-                &LogEntry {
-                    property,
-                    entity: mutation.entity,
-                    record_id: mutation.record_id,
-                    kind: ChangeKind::Delete,
-                    version,
                     before: Some(&current.fields),
-                    after: None,
                     author: &author,
                     at: batch.now,
                     mutation_id: Some(mutation.id),
@@ -347,9 +332,9 @@ async fn decide_and_write(
             for field in &changed {
                 clocks.insert(field.clone(), mutation.hlc);
             }
-            store::write_record(
+            store::write_version(
                 &mut *conn,
-                &RecordWrite {
+                &NewVersion {
                     property,
                     entity: mutation.entity,
                     id: mutation.record_id,
@@ -357,20 +342,7 @@ async fn decide_and_write(
                     fields: &record,
                     field_clocks: &clocks,
                     deleted: false,
-                    last: &author,
-                },
-            )
-            .await?;
-            store::append_change(
-                &mut *conn,
-                &LogEntry {
-                    property,
-                    entity: mutation.entity,
-                    record_id: mutation.record_id,
-                    kind: ChangeKind::Upsert,
-                    version,
                     before: current.as_ref().filter(|c| !c.deleted).map(|c| &c.fields),
-                    after: Some(&record),
                     author: &author,
                     at: batch.now,
                     mutation_id: Some(mutation.id),

@@ -285,9 +285,66 @@ pub async fn record_exists(
     })
 }
 
+/// A new version of a record: what is stored, and what the change log says of it.
+#[derive(Debug)]
+pub struct NewVersion<'a> {
+    pub property: Uuid,
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub version: u64,
+    /// The record's fields (a delete keeps the last ones, so a restore can bring
+    /// them back).
+    pub fields: &'a Fields,
+    pub field_clocks: &'a BTreeMap<String, Hlc>,
+    pub deleted: bool,
+    /// The record before (none when it was new or deleted).
+    pub before: Option<&'a Fields>,
+    /// Who made the change (user, device, clock).
+    pub author: &'a Author,
+    /// When the server recorded it.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The mutation that made it; none for the server's own (a resolution, a restore).
+    pub mutation_id: Option<Uuid>,
+}
+
+/// Writes a new version of a record and its change-log entry, which every device
+/// pulls; returns the entry's sequence number.
+pub async fn write_version(conn: &mut AnyConnection, new: &NewVersion<'_>) -> Result<u64, sqlx::Error> {
+    write_record(
+        &mut *conn,
+        &RecordWrite {
+            property: new.property,
+            entity: new.entity,
+            id: new.id,
+            version: new.version,
+            fields: new.fields,
+            field_clocks: new.field_clocks,
+            deleted: new.deleted,
+            last: new.author,
+        },
+    )
+    .await?;
+    append_change(
+        conn,
+        &LogEntry {
+            property: new.property,
+            entity: new.entity,
+            record_id: new.id,
+            kind: if new.deleted { ChangeKind::Delete } else { ChangeKind::Upsert },
+            version: new.version,
+            before: new.before,
+            after: (!new.deleted).then_some(new.fields),
+            author: new.author,
+            at: new.at,
+            mutation_id: new.mutation_id,
+        },
+    )
+    .await
+}
+
 /// A record's new state, written with [`write_record`].
 #[derive(Debug, Clone)]
-pub struct RecordWrite<'a> {
+struct RecordWrite<'a> {
     pub property: Uuid,
     pub entity: EntityKind,
     pub id: Uuid,
@@ -303,7 +360,7 @@ fn text_field(fields: &Fields, name: &str) -> Option<String> {
 }
 
 /// Inserts or replaces a record's current state.
-pub async fn write_record(conn: &mut AnyConnection, write: &RecordWrite<'_>) -> Result<(), sqlx::Error> {
+async fn write_record(conn: &mut AnyConnection, write: &RecordWrite<'_>) -> Result<(), sqlx::Error> {
     let stay = write.entity == EntityKind::Reservation;
     let posting = write.entity == EntityKind::FolioPosting;
     let pick = |name: &str| if stay { text_field(write.fields, name) } else { None };
@@ -574,7 +631,7 @@ pub async fn overlapping_stays(
 
 /// One entry to append to the change log.
 #[derive(Debug, Clone)]
-pub struct LogEntry<'a> {
+struct LogEntry<'a> {
     pub property: Uuid,
     pub entity: EntityKind,
     pub record_id: Uuid,
@@ -590,7 +647,7 @@ pub struct LogEntry<'a> {
 }
 
 /// Appends a change with the property's next sequence number, which it returns.
-pub async fn append_change(conn: &mut AnyConnection, entry: &LogEntry<'_>) -> Result<u64, sqlx::Error> {
+async fn append_change(conn: &mut AnyConnection, entry: &LogEntry<'_>) -> Result<u64, sqlx::Error> {
     let seq: i64 = sqlx::query("UPDATE properties SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
         .bind(entry.property.to_string())
         .fetch_one(&mut *conn)

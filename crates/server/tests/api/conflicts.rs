@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sync_core::EntityKind;
 use sync_core::conflict::{Conflict, ConflictKind, ConflictStatus};
 use sync_core::invariants::RuleBreach;
-use sync_core::protocol::Outcome;
+use sync_core::protocol::{ChangeKind, Outcome};
 use uuid::Uuid;
 
 use crate::support::{Device, Server, reservation_fields, seed_hotel, version_of};
@@ -178,6 +178,23 @@ async fn an_edit_of_a_deleted_record_is_a_delete_update_conflict_a_manager_settl
     let response = resolve(&manager, conflict.id, json!({"choice": "keep_server"})).await;
     assert_eq!(response.status(), 200, "keeping the deletion settles it");
     assert!(open_conflicts(&manager).await.is_empty(), "nothing left open");
+
+    // Deleted by mistake: a second desk's edit is kept, and the guest comes back.
+    let mut desk2 = server.device("P1", "desk2").await;
+    let edit = desk2.update(
+        EntityKind::Guest,
+        hotel.guest,
+        1,
+        &[("phone", json!("+351 210 000 000"), json!("+351 21 000 0000"))],
+    );
+    let conflict = conflict_of(&desk2.push_one(edit).await.outcome, ConflictKind::DeleteUpdate);
+    let response = resolve(&manager, conflict.id, json!({"choice": "keep_device"})).await;
+    assert_eq!(response.status(), 200, "keeping the desk's edit brings the guest back");
+    let resolved: Value = response.json().await.expect("json");
+    assert_eq!(resolved["record"]["phone"], json!("+351 21 000 0000"), "with the edit");
+    assert_eq!(resolved["record"]["last_name"], json!("Johnson"), "and the rest of the guest as it was");
+    let last = manager.pull_all().await.into_iter().rev().find(|c| c.record_id == hotel.guest).expect("the guest");
+    assert_eq!(last.kind, ChangeKind::Upsert, "every device gets the guest back");
 }
 
 #[tokio::test]
