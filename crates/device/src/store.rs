@@ -126,8 +126,11 @@ impl Store {
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
-            // A local file has no connection that can go stale: skip the ping.
+            // A local file has no connection that can go stale: skip the ping, and
+            // keep the connections for the store's lifetime (no reaper timers).
             .test_before_acquire(false)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options(&path))
             .await
             .map_err(|e| Error::storage("opening the read connections", e))?;

@@ -174,6 +174,7 @@ impl SyncHandle {
             streak: FailureStreak::resume(failures),
             paused,
             retry: None,
+            attempts: 0,
             needs_sign_in: false,
             last_error: None,
             critical: Vec::new(),
@@ -278,8 +279,11 @@ struct Worker {
     metrics: SyncMetrics,
     streak: FailureStreak,
     paused: bool,
-    /// When to retry after a transient failure, and how many retries so far.
-    retry: Option<(Instant, u32)>,
+    /// When to retry after a transient failure.
+    retry: Option<Instant>,
+    /// Transient failures since the last success or request to sync: the first
+    /// `max_retries` are retried with backoff, the rest wait for the pull interval.
+    attempts: u32,
     needs_sign_in: bool,
     last_error: Option<(SyncState, String)>,
     critical: Vec<EntityKind>,
@@ -333,20 +337,25 @@ impl Worker {
         self.publish_status(None).await;
         loop {
             let can_sync = self.can_sync();
-            let retry_at = self.retry.map(|(at, _)| at);
+            let retry_at = self.retry;
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else { break };
                     match command {
                         Command::SyncNow | Command::LiveNotice => {
                             if can_sync {
+                                // Asked for (or the server just spoke): a fresh series of retries.
                                 self.retry = None;
+                                self.attempts = 0;
                                 self.round().await;
+                                interval.reset();
                             }
                         }
                         Command::LocalChange => {
-                            if can_sync && self.retry.is_none() {
+                            // While offline the change waits in the queue for the next try.
+                            if can_sync && self.retry.is_none() && self.attempts == 0 {
                                 self.round().await;
+                                interval.reset();
                             }
                         }
                         Command::Pause => {
@@ -355,7 +364,9 @@ impl Worker {
                         }
                         Command::Resume => {
                             self.paused = false;
+                            self.attempts = 0;
                             self.round().await;
+                            interval.reset();
                         }
                         Command::Settings(settings, reply) => {
                             let result = self.apply_settings(settings).await;
@@ -370,19 +381,24 @@ impl Worker {
                             self.listen_live();
                             self.needs_sign_in = false;
                             self.retry = None;
+                            self.attempts = 0;
                             if self.can_sync() {
                                 self.round().await;
+                                interval.reset();
                             } else {
                                 self.publish_status(None).await;
                             }
                         }
                     }
                 }
+                // The next periodic round is a whole interval after the last round.
                 _ = interval.tick(), if can_sync && retry_at.is_none() => {
                     self.round().await;
+                    interval.reset();
                 }
                 _ = sleep_until(retry_at.unwrap_or_else(Instant::now)), if can_sync && retry_at.is_some() => {
                     self.round().await;
+                    interval.reset();
                 }
             }
             self.check_freshness();
@@ -445,6 +461,7 @@ impl Worker {
         let at_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let _ = self.store.set_last_sync(&EntityKind::ALL, at_ms).await;
         self.retry = None;
+        self.attempts = 0;
         self.last_error = None;
         self.metrics.rounds += 1;
         self.metrics.actions_synced += report.pushed;
@@ -483,10 +500,11 @@ impl Worker {
             }
             err if err.is_transient() => {
                 self.metrics.offline_since.get_or_insert(now);
-                let attempt = self.retry.map_or(0, |(_, attempt)| attempt + 1);
+                let attempt = self.attempts;
+                self.attempts = self.attempts.saturating_add(1);
                 self.retry = (attempt < self.settings.max_retries).then(|| {
                     let backoff = Backoff { base: self.settings.backoff_base, max: self.settings.backoff_max };
-                    (Instant::now() + backoff.delay(attempt, rand::random::<f64>()), attempt)
+                    Instant::now() + backoff.delay(attempt, rand::random::<f64>())
                 });
                 self.last_error = Some((SyncState::Offline, reason));
             }

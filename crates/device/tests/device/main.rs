@@ -5,6 +5,7 @@ mod ops_folio;
 mod ops_reservations;
 mod ops_rooms;
 mod outbox;
+mod paused;
 mod pull;
 mod queries;
 mod screens;
