@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod health;
+pub mod metered;
 pub mod round;
 pub mod settings;
 pub mod staleness;
@@ -11,6 +12,7 @@ pub mod worker;
 
 pub use client::{RemoteError, ServerClient};
 pub use health::{Alert, AlertLevel, Backoff, FailureStreak};
+pub use metered::{Metered, MeteredProbe};
 pub use round::{Phase, Progress, RoundError, RoundReport, sync_round};
 pub use settings::{AutoResolve, StaleAction, StalePolicy, SyncSettings};
 pub use staleness::{Freshness, KindFreshness, StaleVerdict, check_operation};

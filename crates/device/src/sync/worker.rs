@@ -19,6 +19,7 @@ use tokio::time::{Instant, MissedTickBehavior, sleep_until};
 
 use super::client::{RemoteError, ServerClient};
 use super::health::{Alert, Backoff, FailureStreak};
+use super::metered::{self, Metered, MeteredProbe};
 use super::round::{Progress, RoundError, RoundReport, sync_round};
 use super::settings::{InvalidSetting, SyncSettings};
 use super::staleness::{Freshness, KindFreshness, evaluate};
@@ -142,6 +143,18 @@ impl SyncHandle {
         clock: WallClock,
         paused: bool,
     ) -> crate::Result<Self> {
+        Self::spawn_with_probe(store, client, clock, paused, metered::system_probe()).await
+    }
+
+    /// [`SyncHandle::spawn`], asking `metered` whether the connection is metered
+    /// instead of the operating system.
+    pub async fn spawn_with_probe(
+        store: Arc<Store>,
+        client: Option<ServerClient>,
+        clock: WallClock,
+        paused: bool,
+        metered: MeteredProbe,
+    ) -> crate::Result<Self> {
         let settings: SyncSettings = store.settings().await?.unwrap_or_default();
         let mut last_success = BTreeMap::new();
         for kind in EntityKind::ALL {
@@ -175,6 +188,9 @@ impl SyncHandle {
             paused,
             retry: None,
             attempts: 0,
+            metered_probe: metered,
+            metered: Metered::Unknown,
+            metered_checked: None,
             needs_sign_in: false,
             last_error: None,
             critical: Vec::new(),
@@ -265,6 +281,9 @@ impl Drop for SyncHandle {
     }
 }
 
+/// How often a worker held on a metered connection asks again.
+const METERED_RECHECK: Duration = Duration::from_secs(60);
+
 struct Worker {
     /// Commands to itself (the live stream's notices); weak, so dropping the
     /// handle still ends the loop.
@@ -284,6 +303,10 @@ struct Worker {
     /// Transient failures since the last success or request to sync: the first
     /// `max_retries` are retried with backoff, the rest wait for the pull interval.
     attempts: u32,
+    /// Asks whether the connection is metered; its last answer, and when.
+    metered_probe: MeteredProbe,
+    metered: Metered,
+    metered_checked: Option<Instant>,
     needs_sign_in: bool,
     last_error: Option<(SyncState, String)>,
     critical: Vec<EntityKind>,
@@ -336,12 +359,21 @@ impl Worker {
         interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
         self.publish_status(None).await;
         loop {
+            self.check_metered().await;
             let can_sync = self.can_sync();
             let retry_at = self.retry;
+            let held_by_metered = self.held_by_metered();
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else { break };
                     match command {
+                        // Asked for by a person: also on a metered connection.
+                        Command::SyncNow if self.ready() => {
+                            self.retry = None;
+                            self.attempts = 0;
+                            self.round().await;
+                            interval.reset();
+                        }
                         Command::SyncNow | Command::LiveNotice => {
                             if can_sync {
                                 // Asked for (or the server just spoke): a fresh series of retries.
@@ -400,6 +432,19 @@ impl Worker {
                     self.round().await;
                     interval.reset();
                 }
+                // Held on a metered connection: look again now and then.
+                _ = sleep_until(self.metered_checked.unwrap_or_else(Instant::now) + METERED_RECHECK),
+                    if held_by_metered => {
+                    let was_held = held_by_metered;
+                    self.check_metered().await;
+                    if was_held && !self.held_by_metered() {
+                        self.publish_status(None).await;
+                        if self.can_sync() {
+                            self.round().await;
+                            interval.reset();
+                        }
+                    }
+                }
             }
             self.check_freshness();
         }
@@ -415,8 +460,36 @@ impl Worker {
         }
     }
 
-    fn can_sync(&self) -> bool {
+    /// Signed in and not paused: a round can run.
+    fn ready(&self) -> bool {
         self.settings.enabled && !self.paused && !self.needs_sign_in && self.client.is_some()
+    }
+
+    /// A round runs by itself: ready, and not held on a metered connection.
+    fn can_sync(&self) -> bool {
+        self.ready() && !self.held_by_metered()
+    }
+
+    fn held_by_metered(&self) -> bool {
+        self.settings.pause_on_metered && self.metered == Metered::Yes
+    }
+
+    /// Asks whether the connection is metered, at most once per recheck period,
+    /// and only when the settings hold sync on metered connections.
+    async fn check_metered(&mut self) {
+        if !self.settings.pause_on_metered {
+            self.metered = Metered::Unknown;
+            return;
+        }
+        if self.metered_checked.is_some_and(|at| at.elapsed() < METERED_RECHECK) {
+            return;
+        }
+        let before = self.held_by_metered();
+        self.metered = (self.metered_probe)().await;
+        self.metered_checked = Some(Instant::now());
+        if before != self.held_by_metered() {
+            self.publish_status(None).await;
+        }
     }
 
     fn emit(&self, event: SyncEvent) {
@@ -431,6 +504,8 @@ impl Worker {
             message: format!("the settings could not be saved: {err}"),
         })?;
         self.settings = settings;
+        // Ask again at once: the metered setting may have changed.
+        self.metered_checked = None;
         self.publish_status(None).await;
         Ok(())
     }
@@ -536,6 +611,10 @@ impl Worker {
         let (state, reason) = match (forced, &self.last_error) {
             (Some(state), _) => (state, None),
             _ if self.paused || !self.settings.enabled => (SyncState::Paused, None),
+            _ if self.held_by_metered() => (
+                SyncState::Paused,
+                Some("The connection is metered: sync waits for another network, or for Sync now".to_owned()),
+            ),
             _ if self.client.is_none() => (SyncState::Offline, Some("Not signed in to a server".to_owned())),
             (None, Some((state, reason))) => (*state, Some(reason.clone())),
             _ if conflicts > 0 => (SyncState::Conflicts, None),

@@ -164,3 +164,48 @@ async fn data_becomes_critically_stale_at_each_kinds_age() {
     }
     handle.stop(Duration::from_secs(1)).await;
 }
+
+/// With "pause on metered connections" set, a metered connection holds every
+/// round (the indicator says why) until the network changes, asked again each
+/// minute; a person's "Sync now" still goes through.
+#[tokio::test]
+async fn a_metered_connection_holds_sync_until_the_network_changes() {
+    use frontdesk_device::sync::{Metered, SyncSettings, SyncState};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(Store::open(dir.path().join("desk.sqlite3")).await.expect("store"));
+    store.set_settings(&SyncSettings { pause_on_metered: true, ..SyncSettings::default() }).await.expect("settings");
+    let time = VirtualTime::start();
+    let metered = Arc::new(AtomicBool::new(true));
+    let answer = metered.clone();
+    let probe: frontdesk_device::sync::MeteredProbe = Arc::new(move || {
+        let yes = answer.load(Ordering::SeqCst);
+        Box::pin(async move { if yes { Metered::Yes } else { Metered::No } })
+    });
+    let handle =
+        SyncHandle::spawn_with_probe(store.clone(), None, Arc::new(Utc::now), false, probe).await.expect("spawn");
+    handle.set_session(Some(unreachable_server())).await;
+    for _ in 0..600 {
+        time.step(Duration::from_millis(500)).await;
+    }
+    assert_eq!(store.consecutive_failures().await.expect("failures"), 0, "five minutes metered: no round ran");
+    let status = handle.status();
+    assert_eq!(status.state, SyncState::Paused);
+    assert!(status.reason.as_deref().is_some_and(|r| r.contains("metered")), "the indicator says why: {status:?}");
+
+    handle.sync_now().await;
+    time.step(Duration::from_millis(100)).await;
+    assert_eq!(store.consecutive_failures().await.expect("failures"), 1, "Sync now is a person's choice: it runs");
+
+    metered.store(false, Ordering::SeqCst);
+    for _ in 0..130 {
+        time.step(Duration::from_millis(500)).await;
+    }
+    assert!(
+        store.consecutive_failures().await.expect("failures") > 1,
+        "within a minute of the network changing, sync runs again"
+    );
+    assert_ne!(handle.status().state, SyncState::Paused);
+    handle.stop(Duration::from_secs(1)).await;
+}
