@@ -19,8 +19,14 @@ fn bytes() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Cases per target: a few hundred in the normal test run (well under a second
+/// each); `scripts/fuzz.sh` asks for more when libFuzzer cannot run.
+fn cases() -> u32 {
+    std::env::var("FRONTDESK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(400)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Any bytes, and any edit of a well-formed message: decoding never panics, and
     /// what decodes re-encodes to itself.
