@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: formatting, lints, the UI's unit tests,
 # the Rust workspace's tests (with cargo-nextest when installed, SQLite-backed),
-# Schemathesis against the server's OpenAPI document, then the server's API tests again on a throwaway PostgreSQL cluster, and last the
-# end-to-end tests of the real app under Xvfb against a real server (tests/e2e/run.sh).
+# Schemathesis against the server's OpenAPI document, then the server's API tests
+# again on a throwaway PostgreSQL cluster, and last the end-to-end tests of the
+# real app under Xvfb against a real server (tests/e2e/run.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
 cd "$ROOT"
