@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: formatting, lints, the UI's unit tests,
 # the Rust workspace's tests (with cargo-nextest when installed, SQLite-backed),
-# then the server's API tests again on a throwaway PostgreSQL cluster, and last the
-# end-to-end tests of the real app under Xvfb against a real server (tests/e2e/run.sh).
+# Schemathesis against the server's OpenAPI document, then the server's API tests
+# again on a throwaway PostgreSQL cluster, and last the end-to-end tests of the
+# real app under Xvfb against a real server (tests/e2e/run.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
 cd "$ROOT"
@@ -25,6 +26,11 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# About 40 s: Schemathesis against the served OpenAPI document of a real server
+# (seeded, so every run sends the same requests).
+say "server API fuzzing (Schemathesis)"
+scripts/api-fuzz.sh
 
 say "server API tests and device sync tests on PostgreSQL"
 ensure_packages postgresql

@@ -424,7 +424,12 @@ fn plan_update(
                 }
             } else {
                 breach = Some(RuleBreach::StatusRegression { from: server_status.clone(), to: wanted.to_owned() });
-                record.insert("status".into(), Value::String(server_status));
+                // The server's value stays as it is, even one an older version left
+                // missing or malformed: a conflict writes nothing of its own.
+                match current.fields.get("status") {
+                    Some(status) => record.insert("status".into(), status.clone()),
+                    None => record.remove("status"),
+                };
                 changed.retain(|f| f != "status");
                 clashes.push(FieldClash {
                     field: "status".into(),

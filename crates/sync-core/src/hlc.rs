@@ -34,6 +34,14 @@ impl Hlc {
     /// The smallest timestamp: before anything a clock can issue.
     pub const ZERO: Hlc = Hlc { physical_ms: 0, logical: 0, node: Uuid::nil() };
 
+    /// The largest physical time the text form carries (18 digits, the year
+    /// 31,690,708): a clock never issues a later one.
+    pub const MAX_PHYSICAL_MS: u64 = 999_999_999_999_999_999;
+
+    /// The largest logical counter the text form carries (5 digits): past it a
+    /// clock borrows the next millisecond.
+    pub const MAX_LOGICAL: u32 = 99_999;
+
     /// Wall time of this timestamp, for showing "when" to a person.
     pub fn wall_time(&self) -> chrono::DateTime<chrono::Utc> {
         let ms = i64::try_from(self.physical_ms).unwrap_or(i64::MAX);
@@ -127,6 +135,7 @@ impl Clock {
 
     /// A timestamp for a local event, given the node's wall time now.
     pub fn tick(&mut self, now_ms: u64) -> Hlc {
+        let now_ms = now_ms.min(Hlc::MAX_PHYSICAL_MS);
         let next = if now_ms > self.last.physical_ms {
             Hlc { physical_ms: now_ms, logical: 0, node: self.node }
         } else {
@@ -143,6 +152,12 @@ impl Clock {
     /// refusing would mean refusing a guest's check-in because a tablet's clock is
     /// wrong. Callers that want to report skew use [`skew_ms`].
     pub fn observe(&mut self, remote: Hlc, now_ms: u64) -> Hlc {
+        let now_ms = now_ms.min(Hlc::MAX_PHYSICAL_MS);
+        let remote = Hlc {
+            physical_ms: remote.physical_ms.min(Hlc::MAX_PHYSICAL_MS),
+            logical: remote.logical.min(Hlc::MAX_LOGICAL),
+            ..remote
+        };
         let physical = now_ms.max(self.last.physical_ms).max(remote.physical_ms);
         let next = if physical == now_ms && now_ms > self.last.physical_ms && now_ms > remote.physical_ms {
             Hlc { physical_ms: now_ms, logical: 0, node: self.node }
@@ -159,11 +174,18 @@ impl Clock {
         next
     }
 
+    /// The next timestamp after `physical_ms`/`logical`, within what the text form
+    /// carries: every timestamp issued must read back on the other side.
     fn successor_of(&self, physical_ms: u64, logical: u32) -> Hlc {
-        match logical.checked_add(1) {
-            Some(logical) => Hlc { physical_ms, logical, node: self.node },
+        if logical < Hlc::MAX_LOGICAL {
+            Hlc { physical_ms, logical: logical + 1, node: self.node }
+        } else if physical_ms < Hlc::MAX_PHYSICAL_MS {
             // A full logical counter borrows the next millisecond rather than wrap.
-            None => Hlc { physical_ms: physical_ms.saturating_add(1), logical: 0, node: self.node },
+            Hlc { physical_ms: physical_ms + 1, logical: 0, node: self.node }
+        } else {
+            // The end of representable time, reachable only by following a clock
+            // set absurdly far ahead: stay there rather than issue an unreadable stamp.
+            Hlc { physical_ms, logical, node: self.node }
         }
     }
 }
@@ -231,9 +253,20 @@ mod tests {
 
     #[test]
     fn a_full_logical_counter_borrows_the_next_millisecond() {
-        let mut clock = Clock::resume(node(1), Hlc { physical_ms: 7, logical: u32::MAX, node: node(1) });
-        let next = clock.tick(0);
-        assert_eq!((next.physical_ms, next.logical), (8, 0));
+        for full in [Hlc::MAX_LOGICAL, u32::MAX] {
+            let mut clock = Clock::resume(node(1), Hlc { physical_ms: 7, logical: full, node: node(1) });
+            let next = clock.tick(0);
+            assert_eq!((next.physical_ms, next.logical), (8, 0));
+        }
+    }
+
+    #[test]
+    fn every_timestamp_issued_reads_back_even_after_an_absurd_remote_clock() {
+        let mut clock = Clock::new(node(1));
+        let edge = Hlc { physical_ms: Hlc::MAX_PHYSICAL_MS, logical: Hlc::MAX_LOGICAL, node: node(2) };
+        for stamp in [clock.observe(edge, 1_000), clock.tick(1_000), clock.tick(u64::MAX)] {
+            assert_eq!(stamp.to_string().parse::<Hlc>(), Ok(stamp), "the other side must read {stamp}");
+        }
     }
 
     #[test]

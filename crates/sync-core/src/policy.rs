@@ -98,14 +98,19 @@ impl fmt::Display for MergePolicy {
     }
 }
 
+/// Why a text is not the name of a merge policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a merge policy; known: {known}", known = known_policies())]
+pub struct UnknownPolicy(pub String);
+
 impl FromStr for MergePolicy {
-    type Err = PolicyError;
+    type Err = UnknownPolicy;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         MergePolicy::ALL
             .into_iter()
             .find(|policy| policy.as_str() == s)
-            .ok_or_else(|| PolicyError::UnknownPolicy(s.chars().take(60).collect()))
+            .ok_or_else(|| UnknownPolicy(s.chars().take(60).collect()))
     }
 }
 
@@ -132,8 +137,8 @@ pub enum PolicyError {
     UnknownField { entity: EntityKind, field: String, known: String },
     #[error("{entity}.{field}: the policy must be a text such as \"server_wins\"")]
     NotAText { entity: EntityKind, field: String },
-    #[error("`{0}` is not a merge policy; known: {known}", known = known_policies())]
-    UnknownPolicy(String),
+    #[error("{entity}.{field}: `{policy}` is not a merge policy; known: {known}", known = known_policies())]
+    UnknownPolicy { entity: EntityKind, field: String, policy: String },
     #[error("{entity}.{field} cannot use `{policy}`: the field is {ty}")]
     DoesNotFit { entity: EntityKind, field: String, policy: MergePolicy, ty: String },
     #[error("{entity}.{field} is fixed after creation and has no merge policy to override")]
@@ -173,7 +178,9 @@ impl PolicyTable {
             for (field_name, policy) in fields {
                 let policy =
                     policy.as_str().ok_or_else(|| PolicyError::NotAText { entity, field: field_name.clone() })?;
-                let policy: MergePolicy = policy.parse()?;
+                let policy: MergePolicy = policy.parse().map_err(|UnknownPolicy(policy)| {
+                    PolicyError::UnknownPolicy { entity, field: field_name.clone(), policy }
+                })?;
                 table.set(entity, field_name, policy)?;
             }
         }
@@ -273,7 +280,7 @@ mod tests {
             ("reservation = 3", "is not a table"),
             ("[reservation]\nkids = \"server_wins\"", "reservation has no field `kids`"),
             ("[reservation]\nadults = 1", "reservation.adults: the policy must be a text"),
-            ("[reservation]\nadults = \"biggest\"", "`biggest` is not a merge policy"),
+            ("[reservation]\nadults = \"biggest\"", "reservation.adults: `biggest` is not a merge policy"),
             ("[guest]\nemail = \"delta\"", "guest.email cannot use `delta`"),
             ("[reservation]\nnotes = \"set_merge\"", "reservation.notes cannot use `set_merge`"),
             ("[folio_posting]\namount_minor = \"last_writer_wins\"", "folio_posting.amount_minor is fixed"),

@@ -1,0 +1,11 @@
+//! libFuzzer target `policy_toml`: see `targets::policy_toml`.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../../tests/bad_input/draw.rs"]
+mod draw;
+#[allow(dead_code)]
+#[path = "../../tests/bad_input/targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::policy_toml(data));
