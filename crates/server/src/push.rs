@@ -33,6 +33,10 @@ use crate::error::AppError;
 use crate::permissions;
 use crate::store::{self, NewVersion};
 
+/// How far ahead of the server's clock a device's stamps are believed: a day
+/// covers any time zone mistake; beyond it, the stamp is taken as this far ahead.
+const MAX_CLOCK_AHEAD_MS: u64 = 24 * 3_600 * 1_000;
+
 /// What every mutation of one push is checked against.
 struct Batch<'a> {
     state: &'a AppState,
@@ -82,12 +86,18 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
     let batch = Batch { state, session, staff, now, today, policies };
     let mut results = Vec::with_capacity(request.mutations.len());
     let mut entities = Vec::with_capacity(request.mutations.len());
-    for mutation in request.mutations {
+    for mut mutation in request.mutations {
         entities.push(mutation.entity);
-        if let Ok(mut clock) = state.clock.lock() {
-            clock.observe(mutation.hlc, now_ms);
+        mutation.hlc = mutation.hlc.at_most_ahead(now_ms, MAX_CLOCK_AHEAD_MS);
+        let hlc = mutation.hlc;
+        let result = apply(&batch, &mut write.tx, mutation).await?;
+        // Only what the server took moves its clock.
+        if !matches!(result.outcome, Outcome::Rejected { .. })
+            && let Ok(mut clock) = state.clock.lock()
+        {
+            clock.observe(hlc, now_ms);
         }
-        results.push(apply(&batch, &mut write.tx, mutation).await?);
+        results.push(result);
     }
     let server_hlc = match state.clock.lock() {
         Ok(mut clock) => clock.tick(now_ms),

@@ -43,6 +43,14 @@ impl Hlc {
     pub const MAX_LOGICAL: u32 = 99_999;
 
     /// Wall time of this timestamp, for showing "when" to a person.
+    /// This timestamp, or `now_ms + ahead_ms` when it is further ahead: a device
+    /// whose clock runs days fast must not stamp its edits (and, through them, the
+    /// server's clock) with a time that outranks every later edit.
+    pub fn at_most_ahead(self, now_ms: u64, ahead_ms: u64) -> Hlc {
+        let limit = now_ms.saturating_add(ahead_ms).min(Hlc::MAX_PHYSICAL_MS);
+        if self.physical_ms > limit { Hlc { physical_ms: limit, logical: 0, node: self.node } } else { self }
+    }
+
     pub fn wall_time(&self) -> chrono::DateTime<chrono::Utc> {
         let ms = i64::try_from(self.physical_ms).unwrap_or(i64::MAX);
         chrono::DateTime::from_timestamp_millis(ms).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
@@ -346,5 +354,13 @@ mod tests {
                 prop_assert!(back > reply);
             }
         }
+    }
+
+    #[test]
+    fn a_stamp_far_ahead_is_brought_back_to_the_limit() {
+        let far = Hlc { physical_ms: Hlc::MAX_PHYSICAL_MS, logical: 7, node: node(3) };
+        let near = Hlc { physical_ms: 1_000 + 500, logical: 2, node: node(3) };
+        assert_eq!(far.at_most_ahead(1_000, 1_000), Hlc { physical_ms: 2_000, logical: 0, node: node(3) });
+        assert_eq!(near.at_most_ahead(1_000, 1_000), near, "within the limit it is kept as it is");
     }
 }

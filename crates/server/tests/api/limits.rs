@@ -163,3 +163,28 @@ async fn the_server_clock_never_goes_back_after_a_restart() {
     let after = desk.push(&[]).await.server_hlc;
     assert!(after > before, "the restarted server resumes after {before}, not at its wall clock: {after}");
 }
+
+/// A device whose clock is set years ahead cannot drag the server's clock (saved,
+/// so for good) or outrank every later edit: its stamp is taken as at most a day
+/// ahead, and a refused mutation's stamp is not taken at all.
+#[tokio::test]
+async fn a_device_clock_years_ahead_does_not_move_the_server_clock() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let far =
+        sync_core::Hlc { physical_ms: sync_core::Hlc::MAX_PHYSICAL_MS, logical: 0, node: desk.enrollment.device_id };
+    let day_ahead = u64::try_from((chrono::Utc::now() + chrono::Duration::hours(25)).timestamp_millis()).expect("ms");
+
+    let mut refused = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Eve", "Future", "eve@example.org"));
+    refused.device_id = Uuid::now_v7();
+    refused.hlc = far;
+    let response = desk.push(&[refused]).await;
+    assert!(matches!(response.results[0].outcome, sync_core::protocol::Outcome::Rejected { .. }));
+    assert!(response.server_hlc.physical_ms < day_ahead, "a refused stamp is ignored: {}", response.server_hlc);
+
+    let mut taken = desk.insert(EntityKind::Guest, Uuid::now_v7(), guest_fields("Eve", "Future", "eve@example.org"));
+    taken.hlc = far;
+    let response = desk.push(&[taken]).await;
+    version_of(&response.results[0], "the guest is stored");
+    assert!(response.server_hlc.physical_ms < day_ahead, "at most a day ahead: {}", response.server_hlc);
+}
