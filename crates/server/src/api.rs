@@ -146,7 +146,7 @@ async fn pull(
 async fn live(State(state): State<AppState>, session: Session) -> impl IntoResponse {
     let receiver = state.live.subscribe(session.property_id);
     let lasts = (session.expires_at - (state.now)()).to_std().unwrap_or_default();
-    crate::live::stream(receiver, state.metrics.clone(), state.config.live_keep_alive, lasts)
+    crate::live::stream(state.live.closed(), receiver, state.metrics.clone(), state.config.live_keep_alive, lasts)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -144,5 +144,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     state.resume_clock().await.map_err(std::io::Error::other)?;
     state.live.listen(&state.store, &state.config.live_channel).await.map_err(std::io::Error::other)?;
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Requests in flight finish; the live streams, which never would, end now.
+        live.close();
+    };
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

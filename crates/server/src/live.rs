@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use sqlx::AnyConnection;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::metrics::Metrics;
@@ -35,15 +35,32 @@ pub struct Live {
     senders: Arc<Mutex<HashMap<Uuid, broadcast::Sender<u64>>>>,
     /// This process, so it skips its own notifications coming back from PostgreSQL.
     origin: Uuid,
+    /// Set when the server shuts down: every stream ends, so the graceful shutdown
+    /// does not wait for devices that would stay connected for hours.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Live {
     fn default() -> Self {
-        Live { senders: Arc::default(), origin: Uuid::now_v7() }
+        Live { senders: Arc::default(), origin: Uuid::now_v7(), closing: Arc::new(watch::channel(false).0) }
     }
 }
 
 impl Live {
+    /// Ends every open stream (their devices reconnect to another process, or when
+    /// this one is back).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when the server shuts down.
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closed| *closed).await;
+        }
+    }
+
     /// Subscribes to `property`'s new sequence numbers.
     pub fn subscribe(&self, property: Uuid) -> broadcast::Receiver<u64> {
         let mut senders = self.senders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -138,31 +155,36 @@ impl Drop for Connected {
 
 /// The event stream of one subscriber: a `change` event `{"seq": n}` per new
 /// sequence (never one it sent already), and keep-alive comments. It ends when the
-/// session expires (`lasts`), so the device signs in again and reconnects.
+/// session expires (`lasts`), so the device signs in again and reconnects, and when
+/// the server shuts down (`closed`, from [`Live::closed`]).
 pub fn stream(
+    closed: impl Future<Output = ()> + Send + 'static,
     receiver: broadcast::Receiver<u64>,
     metrics: Arc<Metrics>,
     keep_alive: Duration,
     lasts: Duration,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let end = tokio::time::Instant::now() + lasts;
-    let state = (receiver, 0_u64, Connected::new(metrics));
-    let events = futures_util::stream::unfold(state, move |(mut receiver, mut last, connected)| async move {
-        loop {
-            let received = tokio::select! {
-                received = receiver.recv() => received,
-                () = tokio::time::sleep_until(end) => return None,
-            };
-            match received {
-                Ok(seq) if seq > last => {
-                    last = seq;
-                    let event = Event::default().event("change").data(format!("{{\"seq\":{seq}}}"));
-                    return Some((Ok(event), (receiver, last, connected)));
+    let closed = Box::pin(closed);
+    let state = (receiver, 0_u64, Connected::new(metrics), closed);
+    let events =
+        futures_util::stream::unfold(state, move |(mut receiver, mut last, connected, mut closed)| async move {
+            loop {
+                let received = tokio::select! {
+                    received = receiver.recv() => received,
+                    () = tokio::time::sleep_until(end) => return None,
+                    () = &mut closed => return None,
+                };
+                match received {
+                    Ok(seq) if seq > last => {
+                        last = seq;
+                        let event = Event::default().event("change").data(format!("{{\"seq\":{seq}}}"));
+                        return Some((Ok(event), (receiver, last, connected, closed)));
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
                 }
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => return None,
             }
-        }
-    });
+        });
     Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive).text("keep-alive"))
 }

@@ -89,3 +89,23 @@ async fn a_live_stream_ends_when_its_session_expires() {
     assert_eq!(stream.next(Duration::from_secs(5)).await, None, "the stream closes");
     assert!(started.elapsed() < Duration::from_secs(4), "at the session's expiry, not later");
 }
+
+/// Stopping the server (SIGTERM, a deploy) ends the live streams instead of
+/// waiting for devices that stay connected for hours.
+#[tokio::test]
+async fn a_shutdown_ends_the_live_streams_and_the_server_stops() {
+    let server = Server::start().await;
+    let desk = server.device("P1", "desk").await;
+    let store = frontdesk_server::Store::open(&server.database_url).await.expect("the store opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = frontdesk_server::AppState::new(store, Config::default());
+    let running = tokio::spawn(frontdesk_server::serve(listener, state, async move { drop(stopped.await) }));
+    let mut live = desk.live_on(&base).await;
+
+    stop.send(()).expect("the server is running");
+    let stopped = tokio::time::timeout(Duration::from_secs(5), running).await;
+    assert!(matches!(stopped, Ok(Ok(Ok(())))), "the server stopped cleanly with a stream open: {stopped:?}");
+    assert_eq!(live.next_change(Duration::from_secs(1)).await, None, "the stream ended");
+}
