@@ -37,7 +37,9 @@ pub mod openapi;
 pub mod permissions;
 pub mod pull;
 pub mod push;
+pub mod settings;
 pub mod store;
+pub mod tls;
 
 pub use api::router;
 pub use error::AppError;
@@ -142,7 +144,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    state.resume_clock().await.map_err(std::io::Error::other)?;
-    state.live.listen(&state.store, &state.config.live_channel).await.map_err(std::io::Error::other)?;
+    prepare(&state).await?;
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// What a server process does before it answers: resume the clock, and on
+/// PostgreSQL listen for the other processes' changes.
+pub(crate) async fn prepare(state: &AppState) -> std::io::Result<()> {
+    state.resume_clock().await.map_err(std::io::Error::other)?;
+    state.live.listen(&state.store, &state.config.live_channel).await.map_err(std::io::Error::other)
 }

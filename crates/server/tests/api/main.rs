@@ -5,6 +5,7 @@
 mod admin;
 mod bad_input;
 mod conflicts;
+mod deploy;
 mod domain;
 mod faults;
 mod history;
