@@ -27,6 +27,7 @@ use crate::metrics::Metrics;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod conflicts;
 pub mod error;
 pub mod history;

@@ -12,6 +12,7 @@ use clap::builder::RangedI64ValueParser;
 use clap::{Args, Parser, Subcommand};
 use frontdesk_server::admin::{self, DemoOptions};
 use frontdesk_server::auth::{self, NewUser};
+use frontdesk_server::backup;
 use frontdesk_server::settings::{self, Settings, defaults, ranges};
 use frontdesk_server::{AppState, Store};
 use tracing_subscriber::EnvFilter;
@@ -169,6 +170,24 @@ enum Command {
         #[arg(long, env = "FRONTDESK_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Write a backup of the database to a new file, while the server keeps serving
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump --format=custom).
+    Backup {
+        #[command(flatten)]
+        db: Database,
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup. Stop every server first; on SQLite the
+    /// replaced file is kept beside it (PostgreSQL: pg_restore --clean).
+    Restore {
+        #[command(flatten)]
+        db: Database,
+        /// The backup file, as `backup` wrote it.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Make a one-time code that enrolls one device to the property.
     EnrollmentCode {
         #[command(flatten)]
@@ -226,6 +245,8 @@ impl Command {
             | Command::ImportReservations { db, .. }
             | Command::CreateProperty { db, .. }
             | Command::CreateUser { db, .. }
+            | Command::Backup { db, .. }
+            | Command::Restore { db, .. }
             | Command::EnrollmentCode { db, .. } => db,
         };
         let settings = db.settings()?;
@@ -356,6 +377,21 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             println!("{} overlapping stays stored and raised as business-rule conflicts", report.conflicts);
             store.close().await;
+        }
+        Command::Backup { to, .. } => {
+            let store = open(&settings).await?;
+            let url = settings.database_url().map_err(|err| err.to_string())?;
+            let contents = backup::backup(&store, &url, &to).await.map_err(|err| err.to_string())?;
+            store.close().await;
+            println!("backup written to {}: {contents}", to.display());
+        }
+        Command::Restore { from, .. } => {
+            let url = settings.database_url().map_err(|err| err.to_string())?;
+            let (contents, replaced) = backup::restore(&url, &from).await.map_err(|err| err.to_string())?;
+            println!("restored from {}: {contents}", from.display());
+            if let Some(replaced) = replaced {
+                println!("the database it replaced is kept as {}", replaced.display());
+            }
         }
         Command::EnrollmentCode { property, ttl_hours, .. } => {
             let store = open(&settings).await?;

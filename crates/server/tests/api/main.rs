@@ -3,6 +3,7 @@
 //! push and pull, conflicts, security (tenancy, roles, sessions), limits, bad input.
 
 mod admin;
+mod backup;
 mod bad_input;
 mod conflicts;
 mod deploy;
