@@ -3,6 +3,7 @@
 //! deployment's settings file (`--config`, see `deploy/server.example.toml`);
 //! flags and their environment variables override it.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
@@ -268,6 +269,8 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(defaults::LOG_LEVEL)))
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: under systemd the journal would keep the escape codes.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match async { run(cli.command, settings?).await }.await {
         Ok(()) => ExitCode::SUCCESS,
