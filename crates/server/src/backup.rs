@@ -12,6 +12,13 @@
 //!
 //! PostgreSQL: `pg_dump --format=custom` and `pg_restore --clean --single-transaction`,
 //! run by the command so both engines have one procedure.
+//!
+//! After a restore every property's change log continues [`LOG_ADVANCE`] sequence
+//! numbers further on. A desk that synced after the backup was taken holds a pull
+//! cursor past the restored log's end; were new changes numbered straight after
+//! that end, the desk would be refused until the log caught up with its cursor,
+//! then skip the changes in between without a word. Sequence numbers only need to
+//! grow (pulls read `seq > cursor`), so a gap is harmless.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +28,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteLockingMode};
 use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
 
 use crate::store::{Backend, Store};
+
+/// How far a restore moves each property's change log on: more changes than a
+/// property makes between a backup and its restore, with room for billions of
+/// restores in an `i64`.
+pub const LOG_ADVANCE: i64 = 1_000_000_000;
 
 /// What a backup holds (or a restored database holds).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +135,11 @@ pub async fn restore(url: &str, from: &Path) -> Result<(Contents, Option<PathBuf
         )?;
         // Opening migrates a backup an older server wrote.
         let store = Store::open(url).await.map_err(|err| BackupError::Refused(err.to_string()))?;
-        let contents = database_contents(&store, from).await;
+        let advanced = advance_logs(&store).await;
+        let contents = match advanced {
+            Ok(()) => database_contents(&store, from).await,
+            Err(err) => Err(err),
+        };
         store.close().await;
         return Ok((contents?, None));
     }
@@ -138,7 +154,9 @@ pub async fn restore(url: &str, from: &Path) -> Result<(Contents, Option<PathBuf
         let store = Store::open(&format!("sqlite://{}", restoring.display()))
             .await
             .map_err(|err| BackupError::Refused(format!("the backup cannot be used: {err}")))?;
+        let advanced = advance_logs(&store).await;
         store.close().await;
+        advanced?;
         sqlite_contents(&restoring).await
     }
     .await;
@@ -165,6 +183,12 @@ pub async fn restore(url: &str, from: &Path) -> Result<(Contents, Option<PathBuf
     std::fs::rename(&restoring, &target).map_err(file_error(&target))?;
     sync_parent(&target);
     Ok((sqlite_contents(&target).await?, replaced))
+}
+
+/// Moves every property's change log [`LOG_ADVANCE`] sequence numbers on.
+async fn advance_logs(store: &Store) -> Result<(), BackupError> {
+    sqlx::query("UPDATE properties SET last_seq = last_seq + $1").bind(LOG_ADVANCE).execute(store.pool()).await?;
+    Ok(())
 }
 
 /// The file of a SQLite URL as [`Store::open`] reads it.

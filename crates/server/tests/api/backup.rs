@@ -65,6 +65,7 @@ async fn a_backup_taken_while_serving_restores_onto_a_new_machine_with_every_rec
     let later = desk.insert(EntityKind::Guest, after, guest_fields("Bob", "Later", "b@x.org"));
     let result = desk.push_one(later.clone()).await;
     version_of(&result, "the guest saved after the backup applies");
+    let cursor = desk.cursor_now().await;
 
     let new_machine = match postgres_admin_url() {
         Some(admin_url) => fresh_postgres_database(&admin_url).await,
@@ -105,6 +106,12 @@ async fn a_backup_taken_while_serving_restores_onto_a_new_machine_with_every_rec
     );
     let result = desk.push_one(later).await;
     assert_eq!(version_of(&result, "the desk's later change goes to the restored server"), 1, "as a new record");
+    let page = desk.pull(Some(cursor), None).await;
+    assert!(
+        page.changes.iter().any(|c| c.record_id == after),
+        "a desk whose cursor went past the backup's end still receives what the restored server writes: \
+         the restored log continues beyond any cursor handed out before"
+    );
 }
 
 #[tokio::test]
