@@ -27,6 +27,7 @@ use crate::metrics::Metrics;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod conflicts;
 pub mod error;
 pub mod history;
@@ -37,7 +38,9 @@ pub mod openapi;
 pub mod permissions;
 pub mod pull;
 pub mod push;
+pub mod settings;
 pub mod store;
+pub mod tls;
 
 pub use api::router;
 pub use error::AppError;
@@ -142,8 +145,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    state.resume_clock().await.map_err(std::io::Error::other)?;
-    state.live.listen(&state.store, &state.config.live_channel).await.map_err(std::io::Error::other)?;
+    prepare(&state).await?;
     let live = state.live.clone();
     let shutdown = async move {
         shutdown.await;
@@ -151,4 +153,11 @@ pub async fn serve(
         live.close();
     };
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// What a server process does before it answers: resume the clock, and on
+/// PostgreSQL listen for the other processes' changes.
+pub(crate) async fn prepare(state: &AppState) -> std::io::Result<()> {
+    state.resume_clock().await.map_err(std::io::Error::other)?;
+    state.live.listen(&state.store, &state.config.live_channel).await.map_err(std::io::Error::other)
 }

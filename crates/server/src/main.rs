@@ -1,14 +1,21 @@
 //! The `frontdesk-server` binary: `serve` runs the sync server; the other
-//! subcommands are the admin CLI over the same database.
+//! subcommands are the admin CLI over the same database. Every command takes the
+//! deployment's settings file (`--config`, see `deploy/server.example.toml`);
+//! flags and their environment variables override it.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::RangedI64ValueParser;
 use clap::{Args, Parser, Subcommand};
 use frontdesk_server::admin::{self, DemoOptions};
 use frontdesk_server::auth::{self, NewUser};
-use frontdesk_server::limits::RateLimit;
-use frontdesk_server::{AppState, Config, Store};
+use frontdesk_server::backup;
+use frontdesk_server::settings::{self, Settings, defaults, ranges};
+use frontdesk_server::{AppState, Store};
 use tracing_subscriber::EnvFilter;
 
 /// Frontdesk's sync server and its admin commands.
@@ -21,39 +28,77 @@ struct Cli {
 
 #[derive(Debug, Args)]
 struct Database {
-    /// Database URL: sqlite://PATH (or a bare file path) or postgres://USER@HOST/DB.
+    /// The deployment's settings file (TOML, e.g. /etc/frontdesk/server.toml); flags
+    /// and environment variables override what it sets.
+    #[arg(long, env = "FRONTDESK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (or a bare file path) or postgres://USER@HOST/DB
+    /// [file: database.url].
     #[arg(long, env = "FRONTDESK_DATABASE")]
-    database: String,
+    database: Option<String>,
     /// PostgreSQL NOTIFY channel of the deployment: server processes sharing a
-    /// database and this name wake each other's live streams.
-    #[arg(long, env = "FRONTDESK_LIVE_CHANNEL", default_value = frontdesk_server::live::DEFAULT_CHANNEL)]
-    live_channel: String,
+    /// database and this name wake each other's live streams [file:
+    /// database.live_channel; default: frontdesk_changes].
+    #[arg(long, env = "FRONTDESK_LIVE_CHANNEL", value_parser = settings_check(settings::check_live_channel))]
+    live_channel: Option<String>,
+}
+
+/// The settings of `serve` beyond the database; each overrides its key of the file.
+#[derive(Debug, Args)]
+struct ServeFlags {
+    /// Address to listen on [file: server.listen; default: 127.0.0.1:8787].
+    #[arg(long, env = "FRONTDESK_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// PEM certificate chain: with --tls-key, serve HTTPS [file: tls.cert].
+    #[arg(long, env = "FRONTDESK_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert [file: tls.key].
+    #[arg(long, env = "FRONTDESK_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Log filter, e.g. info or warn,frontdesk_server=debug; RUST_LOG wins over it
+    /// [file: server.log_level; default: info].
+    #[arg(long, env = "FRONTDESK_LOG_LEVEL", value_parser = settings_check(settings::check_log_level))]
+    log_level: Option<String>,
+    /// Longest a request may take before it is cut with 408 [file:
+    /// limits.request_timeout_secs; default: 30].
+    #[arg(long, env = "FRONTDESK_REQUEST_TIMEOUT_SECS", value_parser = within(ranges::REQUEST_TIMEOUT_SECS))]
+    request_timeout_secs: Option<u32>,
+    /// Largest request body after decompression, in MiB [file: limits.max_body_mib; default: 8].
+    #[arg(long, env = "FRONTDESK_MAX_BODY_MIB", value_parser = within(ranges::MAX_BODY_MIB))]
+    max_body_mib: Option<u32>,
+    /// Requests per second one device may make (sustained) [file: limits.rate_limit; default: 100].
+    #[arg(long, env = "FRONTDESK_RATE_LIMIT", value_parser = within(ranges::RATE_LIMIT))]
+    rate_limit: Option<u32>,
+    /// Requests one device may make in a burst [file: limits.rate_burst; default: 300].
+    #[arg(long, env = "FRONTDESK_RATE_BURST", value_parser = within(ranges::RATE_BURST))]
+    rate_burst: Option<u32>,
+    /// Most mutations in one push [file: limits.max_batch; default: 1000].
+    #[arg(long, env = "FRONTDESK_MAX_BATCH", value_parser = within(ranges::MAX_BATCH))]
+    max_batch: Option<u32>,
+    /// Hours a staff session lasts [file: sessions.session_hours; default: 12].
+    #[arg(long, env = "FRONTDESK_SESSION_HOURS", value_parser = within(ranges::SESSION_HOURS))]
+    session_hours: Option<u32>,
+}
+
+/// A flag's parser accepting the same numbers as the settings file.
+fn within(range: RangeInclusive<u32>) -> RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
+}
+
+/// A flag's parser running the settings file's check of the same key.
+fn settings_check(check: fn(&str) -> Result<(), String>) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |value: &str| check(value).map(|()| value.to_owned())
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the sync server.
+    /// Run the sync server (HTTPS when a certificate and key are given, else plain
+    /// HTTP for a reverse proxy).
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8787")]
-        listen: SocketAddr,
         #[command(flatten)]
         db: Database,
-        /// Longest a request may take before it is cut with 408.
-        #[arg(long, env = "FRONTDESK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-        request_timeout_secs: u64,
-        /// Requests per second one device may make (sustained).
-        #[arg(long, env = "FRONTDESK_RATE_LIMIT", default_value_t = 100)]
-        rate_limit: u32,
-        /// Requests one device may make in a burst.
-        #[arg(long, env = "FRONTDESK_RATE_BURST", default_value_t = 300)]
-        rate_burst: u32,
-        /// Most mutations in one push.
-        #[arg(long, env = "FRONTDESK_MAX_BATCH", default_value_t = 1000)]
-        max_batch: usize,
-        /// Hours a staff session lasts.
-        #[arg(long, env = "FRONTDESK_SESSION_HOURS", default_value_t = 12)]
-        session_hours: u32,
+        #[command(flatten)]
+        flags: ServeFlags,
     },
     /// Set a property's merge policies from a TOML file (see sync core's PolicyTable).
     SetPolicies {
@@ -64,7 +109,7 @@ enum Command {
         property: String,
         /// The policy file, e.g. `[guest]\nemail = "last_writer_wins"`.
         #[arg(long)]
-        file: std::path::PathBuf,
+        file: PathBuf,
     },
     /// Create (or bring up to date) a demo hotel: rooms, staff, guests, reservations.
     SeedDemo {
@@ -91,7 +136,7 @@ enum Command {
         #[arg(long)]
         property: String,
         #[arg(long)]
-        file: std::path::PathBuf,
+        file: PathBuf,
     },
     /// Create a property (a hotel).
     CreateProperty {
@@ -126,6 +171,24 @@ enum Command {
         #[arg(long, env = "FRONTDESK_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Write a backup of the database to a new file, while the server keeps serving
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump --format=custom).
+    Backup {
+        #[command(flatten)]
+        db: Database,
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup. Stop every server first; on SQLite the
+    /// replaced file is kept beside it (PostgreSQL: pg_restore --clean).
+    Restore {
+        #[command(flatten)]
+        db: Database,
+        /// The backup file, as `backup` wrote it.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Make a one-time code that enrolls one device to the property.
     EnrollmentCode {
         #[command(flatten)]
@@ -133,19 +196,83 @@ enum Command {
         /// Code of the property.
         #[arg(long)]
         property: String,
-        /// How long the code stays valid.
-        #[arg(long, default_value_t = 24)]
-        ttl_hours: u32,
+        /// How long the code stays valid [file: sessions.enrollment_code_hours; default: 24].
+        #[arg(long, value_parser = within(ranges::ENROLLMENT_CODE_HOURS))]
+        ttl_hours: Option<u32>,
     },
+}
+
+impl Database {
+    /// The settings file's, under these flags.
+    fn settings(&self) -> Result<Settings, String> {
+        let file = match &self.config {
+            Some(path) => Settings::from_file(path).map_err(|err| err.to_string())?,
+            None => Settings::default(),
+        };
+        let flags = Settings {
+            database: self.database.clone(),
+            live_channel: self.live_channel.clone(),
+            ..Settings::default()
+        };
+        Ok(flags.or(file))
+    }
+}
+
+impl ServeFlags {
+    fn settings(&self) -> Settings {
+        Settings {
+            listen: self.listen,
+            log_level: self.log_level.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            session_hours: self.session_hours,
+            request_timeout_secs: self.request_timeout_secs,
+            max_body_mib: self.max_body_mib,
+            max_batch: self.max_batch,
+            rate_limit: self.rate_limit,
+            rate_burst: self.rate_burst,
+            ..Settings::default()
+        }
+    }
+}
+
+impl Command {
+    /// Every source of settings of this command merged: flags, environment, file.
+    fn settings(&self) -> Result<Settings, String> {
+        let db = match self {
+            Command::Serve { db, .. }
+            | Command::SetPolicies { db, .. }
+            | Command::SeedDemo { db, .. }
+            | Command::ImportReservations { db, .. }
+            | Command::CreateProperty { db, .. }
+            | Command::CreateUser { db, .. }
+            | Command::Backup { db, .. }
+            | Command::Restore { db, .. }
+            | Command::EnrollmentCode { db, .. } => db,
+        };
+        let settings = db.settings()?;
+        Ok(match self {
+            Command::Serve { flags, .. } => flags.settings().or(settings),
+            _ => settings,
+        })
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = cli.command.settings();
+    let filter = settings.as_ref().map_or_else(
+        |_| defaults::LOG_LEVEL.to_owned(),
+        |settings| settings.log_filter(std::env::var("RUST_LOG").ok()),
+    );
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(defaults::LOG_LEVEL)))
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: under systemd the journal would keep the escape codes.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
-    match run(Cli::parse()).await {
+    match async { run(cli.command, settings?).await }.await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
@@ -154,42 +281,50 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn open(db: &Database) -> Result<Store, String> {
-    Store::open(&db.database).await.map_err(|err| err.to_string())
+async fn open(settings: &Settings) -> Result<Store, String> {
+    let url = settings.database_url().map_err(|err| err.to_string())?;
+    Store::open(&url).await.map_err(|err| err.to_string())
 }
 
 #[allow(clippy::print_stdout, reason = "the admin CLI prints its results for the operator and for scripts")]
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(command: Command, settings: Settings) -> Result<(), String> {
     let now = chrono::Utc::now();
-    match cli.command {
-        Command::Serve { listen, db, request_timeout_secs, rate_limit, rate_burst, max_batch, session_hours } => {
-            let store = open(&db).await?;
-            let listener = tokio::net::TcpListener::bind(listen)
+    let live_channel =
+        settings.live_channel.clone().unwrap_or_else(|| frontdesk_server::live::DEFAULT_CHANNEL.to_owned());
+    match command {
+        Command::Serve { .. } => {
+            let serve = settings.resolve().map_err(|err| err.to_string())?;
+            // The certificate is read before the database opens: a wrong path fails
+            // at once, naming the file.
+            let tls = serve.tls.as_ref().map(frontdesk_server::tls::load).transpose().map_err(|err| err.to_string())?;
+            let store = Store::open(&serve.database).await.map_err(|err| err.to_string())?;
+            let listener = tokio::net::TcpListener::bind(serve.listen)
                 .await
-                .map_err(|err| format!("cannot listen on {listen}: {err}"))?;
-            tracing::info!(%listen, "frontdesk sync server listening");
-            let config = Config {
-                request_timeout: std::time::Duration::from_secs(request_timeout_secs.max(1)),
-                rate_limit: RateLimit { per_second: rate_limit, burst: rate_burst },
-                max_batch: max_batch.max(1),
-                session_ttl: chrono::Duration::hours(i64::from(session_hours.max(1))),
-                live_channel: db.live_channel.clone(),
-                ..Config::default()
+                .map_err(|err| format!("cannot listen on {}: {err}", serve.listen))?;
+            let state = AppState::new(store.clone(), serve.api);
+            let served = match tls {
+                Some(tls) => {
+                    tracing::info!(listen = %serve.listen, "frontdesk sync server listening (HTTPS)");
+                    frontdesk_server::tls::serve_tls(listener, tls, state, shutdown_signal()).await
+                }
+                None => {
+                    tracing::info!(listen = %serve.listen, "frontdesk sync server listening (HTTP)");
+                    frontdesk_server::serve(listener, state, shutdown_signal()).await
+                }
             };
-            let state = AppState::new(store.clone(), config);
-            frontdesk_server::serve(listener, state, shutdown_signal()).await.map_err(|err| err.to_string())?;
+            served.map_err(|err| err.to_string())?;
             store.close().await;
         }
-        Command::CreateProperty { db, code, name, timezone, currency } => {
-            let store = open(&db).await?;
+        Command::CreateProperty { code, name, timezone, currency, .. } => {
+            let store = open(&settings).await?;
             let id = auth::create_property(&store, &code, &name, &timezone, &currency, now)
                 .await
                 .map_err(|err| err.to_string())?;
             println!("{id}");
             store.close().await;
         }
-        Command::CreateUser { db, property, username, display_name, role, password } => {
-            let store = open(&db).await?;
+        Command::CreateUser { property, username, display_name, role, password, .. } => {
+            let store = open(&settings).await?;
             let role = auth::parse_role(&role).ok_or_else(|| format!("unknown role `{role}`"))?;
             let user = NewUser {
                 property_code: &property,
@@ -202,17 +337,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{id}");
             store.close().await;
         }
-        Command::SetPolicies { db, property, file } => {
+        Command::SetPolicies { property, file, .. } => {
             let text = std::fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
-            let store = open(&db).await?;
+            let store = open(&settings).await?;
             admin::set_policies(&store, &property, &text).await.map_err(|err| err.to_string())?;
             println!("merge policies of {property} set from {}", file.display());
             store.close().await;
         }
-        Command::SeedDemo { db, property, rooms, days, password } => {
-            let store = open(&db).await?;
+        Command::SeedDemo { property, rooms, days, password, .. } => {
+            let store = open(&settings).await?;
             let options =
-                DemoOptions { property_code: &property, rooms, days, password: &password, channel: &db.live_channel };
+                DemoOptions { property_code: &property, rooms, days, password: &password, channel: &live_channel };
             let hotel = admin::seed_demo(&store, &options, now).await.map_err(|err| err.to_string())?;
             println!(
                 "demo hotel {property}: {} room types, {} rooms, {} reservations ({} records written)",
@@ -227,10 +362,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("enrollment code (24 h, one device): {}", hotel.enrollment_code);
             store.close().await;
         }
-        Command::ImportReservations { db, property, file } => {
-            let store = open(&db).await?;
+        Command::ImportReservations { property, file, .. } => {
+            let store = open(&settings).await?;
             let started = std::time::Instant::now();
-            let report = admin::import_reservations(&store, &property, &file, &db.live_channel, now)
+            let report = admin::import_reservations(&store, &property, &file, &live_channel, now)
                 .await
                 .map_err(|err| err.to_string())?;
             println!(
@@ -246,9 +381,25 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{} overlapping stays stored and raised as business-rule conflicts", report.conflicts);
             store.close().await;
         }
-        Command::EnrollmentCode { db, property, ttl_hours } => {
-            let store = open(&db).await?;
-            let ttl = chrono::Duration::hours(i64::from(ttl_hours));
+        Command::Backup { to, .. } => {
+            let store = open(&settings).await?;
+            let url = settings.database_url().map_err(|err| err.to_string())?;
+            let contents = backup::backup(&store, &url, &to).await.map_err(|err| err.to_string())?;
+            store.close().await;
+            println!("backup written to {}: {contents}", to.display());
+        }
+        Command::Restore { from, .. } => {
+            let url = settings.database_url().map_err(|err| err.to_string())?;
+            let (contents, replaced) = backup::restore(&url, &from).await.map_err(|err| err.to_string())?;
+            println!("restored from {}: {contents}", from.display());
+            if let Some(replaced) = replaced {
+                println!("the database it replaced is kept as {}", replaced.display());
+            }
+        }
+        Command::EnrollmentCode { property, ttl_hours, .. } => {
+            let store = open(&settings).await?;
+            let hours = ttl_hours.or(settings.enrollment_code_hours).unwrap_or(defaults::ENROLLMENT_CODE_HOURS);
+            let ttl = chrono::Duration::hours(i64::from(hours));
             let code =
                 auth::create_enrollment_code(&store, &property, ttl, now).await.map_err(|err| err.to_string())?;
             println!("{code}");

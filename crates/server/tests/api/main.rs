@@ -3,8 +3,10 @@
 //! push and pull, conflicts, security (tenancy, roles, sessions), limits, bad input.
 
 mod admin;
+mod backup;
 mod bad_input;
 mod conflicts;
+mod deploy;
 mod domain;
 mod faults;
 mod history;

@@ -20,13 +20,13 @@ use uuid::Uuid;
 
 /// A PostgreSQL server to test against, from `DATABASE_URL` (see
 /// `scripts/test-postgres.sh`); without it the tests run on SQLite.
-fn postgres_admin_url() -> Option<String> {
+pub fn postgres_admin_url() -> Option<String> {
     std::env::var("DATABASE_URL").ok().filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
 }
 
 /// A new empty database on the server of `admin` for one test, so tests run in
 /// parallel without seeing each other's rows. The cluster is thrown away whole.
-async fn fresh_postgres_database(admin: &str) -> String {
+pub async fn fresh_postgres_database(admin: &str) -> String {
     sqlx::any::install_default_drivers();
     let name = format!("fd_test_{}", Uuid::now_v7().simple());
     let pool = sqlx::AnyPool::connect(admin).await.expect("connect to DATABASE_URL");
