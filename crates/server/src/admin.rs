@@ -282,7 +282,12 @@ pub async fn seed_demo(store: &Store, options: &DemoOptions<'_>, now: DateTime<U
             ),
         };
         let nights = 1 + i64::try_from(dice.next(4)).unwrap_or(0);
-        let departure = arrival + chrono::Duration::days(nights);
+        // A guest in house leaves tomorrow at the earliest: no overdue departures, and
+        // no arrival today is given a room someone still sleeps in.
+        let departure = match status {
+            "checked_in" => (arrival + chrono::Duration::days(nights)).max(today + chrono::Duration::days(1)),
+            _ => arrival + chrono::Duration::days(nights),
+        };
         let start = usize::try_from(dice.next(rooms.len() as u64)).unwrap_or(0);
         let free = (0..rooms.len()).map(|i| &rooms[(start + i) % rooms.len()]).find(|(id, ..)| {
             booked.get(id).is_none_or(|dates| dates.iter().all(|(a, d)| departure <= *a || *d <= arrival))

@@ -123,6 +123,16 @@ async fn the_demo_hotel_is_made_once_and_its_staff_can_sign_in() {
         changes.iter().filter(|c| c["entity"] == json!("reservation")).map(|c| &c["record"]).collect();
     assert!(stays.iter().any(|s| s["arrival"] == json!(today) && s["status"] == json!("confirmed")), "arrivals today");
     assert!(stays.iter().any(|s| s["status"] == json!("checked_in")), "guests in house");
+    let in_house: Vec<&&Value> = stays.iter().filter(|s| s["status"] == json!("checked_in")).collect();
+    for stay in &in_house {
+        assert!(stay["departure"].as_str() > Some(today.as_str()), "no overdue departure: {stay}");
+    }
+    for arrival in stays.iter().filter(|s| s["arrival"] == json!(today) && s["status"] == json!("confirmed")) {
+        assert!(
+            in_house.iter().all(|guest| guest["room_id"] != arrival["room_id"]),
+            "an arrival today is given a room nobody is in: {arrival}"
+        );
+    }
     let conflicts: Value = http
         .get(server.url("/v1/conflicts?status=open"))
         .bearer_auth(token)
