@@ -74,7 +74,7 @@ impl Server {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("FRONTDESK_DATABASE", &database)
             // One device sends far more than a desk would: lift the per-device limit.
-            .env("FRONTDESK_RATE_LIMIT", "1000000")
+            .env("FRONTDESK_RATE_LIMIT", "100000")
             .env("FRONTDESK_RATE_BURST", "1000000")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -106,6 +106,7 @@ impl<'a> AdminTx<'a> {
                 author: &self.author,
                 at: self.now,
                 mutation_id: None,
+                seq: None,
             },
         )
         .await?;
@@ -707,7 +708,7 @@ async fn bulk_insert(tx: &mut AdminTx<'_>, records: &[NewRecord]) -> Result<(), 
         let mut log_rows = Vec::with_capacity(chunk.len());
         for offset in 0..chunk.len() {
             // Both tables take 13 values a row, bound in the same order of offsets.
-            let row = placeholders(offset * 13, 13);
+            let row = store::placeholders(offset * 13, 13);
             record_rows.push(row.clone());
             log_rows.push(row);
         }
@@ -771,16 +772,9 @@ async fn bulk_insert(tx: &mut AdminTx<'_>, records: &[NewRecord]) -> Result<(), 
     Ok(())
 }
 
-/// `($n+1,$n+2,…,$n+width)`: one row of numbered placeholders after the first `n`
-/// bound values (PostgreSQL's numbering, which sqlx's `Any` driver maps for SQLite).
-fn placeholders(n: usize, width: usize) -> String {
-    let numbers: Vec<String> = (n + 1..=n + width).map(|i| format!("${i}")).collect();
-    format!("({})", numbers.join(","))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::placeholders;
+    use crate::store::placeholders;
 
     #[test]
     fn placeholder_rows_number_on_from_the_values_before_them() {

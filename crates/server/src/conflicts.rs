@@ -155,6 +155,7 @@ pub async fn resolve(
                 author: &author,
                 at: now,
                 mutation_id: None,
+                seq: None,
             },
         )
         .await?;

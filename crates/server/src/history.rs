@@ -249,12 +249,13 @@ pub async fn restore(
             author: &author,
             at: now,
             mutation_id: None,
+            seq: None,
         },
     )
     .await?;
     let mut conflicts = Vec::new();
     if entity == EntityKind::Reservation {
-        for breach in crate::push::room_breaches(&mut write.tx, property, &old).await? {
+        for breach in crate::push::room_breaches(&mut write.tx, property, &old, None).await? {
             let conflict =
                 Conflict::business_rule(&mutation, breach, Some(current.last.clone()), Some(current.version));
             store::save_conflict(&mut write.tx, property, &conflict, now_ms).await?;

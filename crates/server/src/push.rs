@@ -8,7 +8,8 @@
 //! back to its savepoint alone; the batch costs one commit, and results are sent
 //! only after it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::Value;
@@ -24,7 +25,7 @@ use sync_core::invariants::{
 };
 use sync_core::protocol::DomainAction;
 use sync_core::protocol::{FieldChange, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCategory};
-use sync_core::{EntityKind, Fields, Operation, PROTOCOL_VERSION, Plan, PolicyTable, plan};
+use sync_core::{EntityKind, Fields, Hlc, Operation, PROTOCOL_VERSION, Plan, PolicyTable, plan};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -38,7 +39,7 @@ use crate::store::{self, NewVersion};
 const MAX_CLOCK_AHEAD_MS: u64 = 24 * 3_600 * 1_000;
 
 /// What every mutation of one push is checked against.
-struct Batch<'a> {
+pub(crate) struct Batch<'a> {
     state: &'a AppState,
     session: &'a Session,
     /// The property's active staff: a mutation's author must be one of them.
@@ -48,6 +49,118 @@ struct Batch<'a> {
     today: NaiveDate,
     /// The property's merge policies.
     policies: PolicyTable,
+    /// What the push reads, loaded in a few queries at its start.
+    cache: Mutex<Cache>,
+}
+
+/// What a push reads, read once in bulk and kept up to date as it writes (the
+/// property's lock is held, so nobody else writes meanwhile): the statements a
+/// mutation costs are its writes, not its lookups.
+#[derive(Default)]
+struct Cache {
+    /// Results already given, by idempotency key: earlier pushes' and this one's.
+    results: HashMap<String, MutationResult>,
+    /// Records by kind and id; `None`: the property has no such record.
+    records: HashMap<(EntityKind, Uuid), Option<ServerRecord>>,
+    /// This push's mutations that once waited for a parent (a stored dependency conflict).
+    waited: HashSet<Uuid>,
+    /// Results to store for replays when the push commits.
+    to_save: Vec<(String, MutationResult)>,
+    /// The property's last change-log sequence so far (the push holds its lock).
+    last_seq: u64,
+}
+
+impl Batch<'_> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A record, from the cache or else the database.
+    async fn record(
+        &self,
+        conn: &mut AnyConnection,
+        entity: EntityKind,
+        id: Uuid,
+    ) -> Result<Option<ServerRecord>, sqlx::Error> {
+        if let Some(known) = self.cache().records.get(&(entity, id)) {
+            return Ok(known.clone());
+        }
+        let loaded = store::load_record(conn, self.session.property_id, entity, id).await?;
+        self.cache().records.insert((entity, id), loaded.clone());
+        Ok(loaded)
+    }
+
+    async fn room(&self, conn: &mut AnyConnection, id: Uuid) -> Result<Option<RoomState>, sqlx::Error> {
+        Ok(room_state(self.record(conn, EntityKind::Room, id).await?))
+    }
+
+    /// The next change-log sequence number: gaps (a rolled-back mutation) are fine,
+    /// as pulls read what comes after a cursor.
+    fn next_seq(&self) -> u64 {
+        let mut cache = self.cache();
+        cache.last_seq += 1;
+        cache.last_seq
+    }
+
+    /// Remembers what the push just wrote of `mutation`'s record.
+    fn remember(&self, mutation: &Mutation, record: ServerRecord) {
+        self.cache().records.insert((mutation.entity, mutation.record_id), Some(record));
+    }
+
+    /// Remembers a result, stored for replays when the push commits.
+    fn save_result(&self, key: &str, result: &MutationResult) {
+        let mut cache = self.cache();
+        cache.results.insert(key.to_owned(), result.clone());
+        cache.to_save.push((key.to_owned(), result.clone()));
+    }
+}
+
+/// Loads in bulk what the push's mutations will read: their stored results, their
+/// records, and the parents they and those records name.
+async fn preload(conn: &mut AnyConnection, property: Uuid, mutations: &[Mutation]) -> Result<Cache, sqlx::Error> {
+    let keys: Vec<&str> = mutations.iter().map(|m| m.idempotency_key.as_str()).collect();
+    let mut cache = Cache { results: store::applied_results(conn, property, &keys).await?, ..Cache::default() };
+    let mut wanted: HashMap<EntityKind, HashSet<Uuid>> = HashMap::new();
+    for mutation in mutations {
+        wanted.entry(mutation.entity).or_default().insert(mutation.record_id);
+        for (field, kind) in mutation.entity.parents() {
+            if let Some(id) = uuid_of(mutation.changes.get(field).map(|c| &c.value)) {
+                wanted.entry(kind).or_default().insert(id);
+            }
+        }
+    }
+    // Twice: the records, then the parents the stored records name (a stay's room).
+    for _ in 0..2 {
+        let mut next: HashMap<EntityKind, HashSet<Uuid>> = HashMap::new();
+        for (kind, ids) in wanted {
+            let ids: Vec<Uuid> = ids.into_iter().filter(|id| !cache.records.contains_key(&(kind, *id))).collect();
+            let mut found = store::load_records(conn, property, kind, &ids).await?;
+            for id in ids {
+                let record = found.remove(&id);
+                if let Some(record) = &record {
+                    for (field, parent) in kind.parents() {
+                        if let Some(parent_id) = uuid_of(record.fields.get(field)) {
+                            next.entry(parent).or_default().insert(parent_id);
+                        }
+                    }
+                }
+                cache.records.insert((kind, id), record);
+            }
+        }
+        wanted = next;
+    }
+    let waits: Vec<Uuid> = mutations
+        .iter()
+        .map(|m| Uuid::new_v5(&m.id, sync_core::ConflictKind::Dependency.as_str().as_bytes()))
+        .collect();
+    let stored = store::existing_conflicts(conn, property, &waits).await?;
+    cache.waited = mutations
+        .iter()
+        .zip(waits)
+        .filter(|(_, conflict)| stored.contains(conflict))
+        .map(|(mutation, _)| mutation.id)
+        .collect();
+    Ok(cache)
 }
 
 /// Applies a push; see the module doc.
@@ -70,6 +183,38 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
         ));
     }
     let now = (state.now)();
+    let entities: Vec<EntityKind> = request.mutations.iter().map(|m| m.entity).collect();
+    // First without a savepoint per mutation: planning happens in memory, so a write
+    // fails only on a database fault. If one does, the push starts over with
+    // savepoints, so that mutation is rejected alone.
+    let (mut results, server_hlc) = match attempt(state, session, &request.mutations, now, false).await? {
+        Some(done) => done,
+        None => attempt(state, session, &request.mutations, now, true)
+            .await?
+            .ok_or_else(|| AppError::internal("a push failed with savepoints too"))?,
+    };
+    if !state.config.answer_delay.is_zero() {
+        tokio::time::sleep(state.config.answer_delay).await;
+    }
+    state.metrics.pushes.inc();
+    for result in &results {
+        state.metrics.count_outcome(&result.outcome);
+    }
+    for (result, entity) in results.iter_mut().zip(entities) {
+        redact_outcome(session.role, entity, &mut result.outcome);
+    }
+    Ok(PushResponse { results, server_hlc })
+}
+
+/// One try at a push in one transaction. Without `savepoints`, a database fault
+/// in a mutation's writes rolls the whole try back and answers `None`.
+async fn attempt(
+    state: &AppState,
+    session: &Session,
+    mutations: &[Mutation],
+    now: DateTime<Utc>,
+    savepoints: bool,
+) -> Result<Option<(Vec<MutationResult>, Hlc)>, AppError> {
     let now_ms = u64::try_from(store::millis(now)).unwrap_or_default();
     let mut write = state.store.begin_write().await?;
     let first_seq = store::lock_property(&mut write.tx, session.property_id).await?;
@@ -83,14 +228,25 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
             PolicyTable::defaults()
         }),
     };
-    let batch = Batch { state, session, staff, now, today, policies };
-    let mut results = Vec::with_capacity(request.mutations.len());
-    let mut entities = Vec::with_capacity(request.mutations.len());
-    for mut mutation in request.mutations {
-        entities.push(mutation.entity);
+    let mut cache = preload(&mut write.tx, session.property_id, mutations).await?;
+    cache.last_seq = first_seq;
+    let batch = Batch { state, session, staff, now, today, policies, cache: Mutex::new(cache) };
+    let mut results = Vec::with_capacity(mutations.len());
+    for mutation in mutations {
+        let mut mutation = mutation.clone();
         mutation.hlc = mutation.hlc.at_most_ahead(now_ms, MAX_CLOCK_AHEAD_MS);
         let hlc = mutation.hlc;
-        let result = apply(&batch, &mut write.tx, mutation).await?;
+        let result = if savepoints {
+            apply(&batch, &mut write.tx, mutation).await?
+        } else {
+            match apply_directly(&batch, &mut write.tx, mutation).await {
+                Err(sqlx::Error::Database(err)) => {
+                    tracing::info!(%err, "a write failed; the push starts over with a savepoint per mutation");
+                    return Ok(None);
+                }
+                other => other?,
+            }
+        };
         // Only what the server took moves its clock.
         if !matches!(result.outcome, Outcome::Rejected { .. })
             && let Ok(mut clock) = state.clock.lock()
@@ -104,8 +260,13 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
         Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
     };
     store::save_clock(&mut write.tx, session.property_id, server_hlc).await?;
-    let last_seq = store::last_seq(&mut write.tx, session.property_id).await?;
+    let (to_save, last_seq) = {
+        let mut cache = batch.cache();
+        (std::mem::take(&mut cache.to_save), cache.last_seq)
+    };
+    store::save_results(&mut write.tx, session.property_id, &to_save, store::millis(now)).await?;
     if last_seq > first_seq {
+        store::set_last_seq(&mut write.tx, session.property_id, last_seq).await?;
         state
             .live
             .announce(&mut write.tx, state.store.backend(), &state.config.live_channel, session.property_id, last_seq)
@@ -115,17 +276,7 @@ pub async fn push(state: &AppState, session: &Session, request: PushRequest) -> 
     if last_seq > first_seq {
         state.changed(session.property_id, last_seq);
     }
-    if !state.config.answer_delay.is_zero() {
-        tokio::time::sleep(state.config.answer_delay).await;
-    }
-    state.metrics.pushes.inc();
-    for result in &results {
-        state.metrics.count_outcome(&result.outcome);
-    }
-    for (result, entity) in results.iter_mut().zip(entities) {
-        redact_outcome(session.role, entity, &mut result.outcome);
-    }
-    Ok(PushResponse { results, server_hlc })
+    Ok(Some((results, server_hlc)))
 }
 
 async fn active_staff(conn: &mut AnyConnection, property: Uuid) -> Result<HashSet<Uuid>, sqlx::Error> {
@@ -187,39 +338,29 @@ async fn apply(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     mut mutation: Mutation,
 ) -> Result<MutationResult, sqlx::Error> {
-    let property = batch.session.property_id;
-    if let Some(stored) = store::applied_result(&mut *tx, property, &mutation.idempotency_key).await? {
+    if let Some(stored) = batch.cache().results.get(&mutation.idempotency_key).cloned() {
         return Ok(stored);
     }
     let mutation_id = mutation.id;
     if let Err(message) = authorise(batch, &mut mutation) {
         let result = MutationResult { mutation_id, outcome: rejected(RejectCategory::Permission, message) };
-        store::save_result(&mut *tx, property, &mutation.idempotency_key, &result, store::millis(batch.now)).await?;
+        batch.save_result(&mutation.idempotency_key, &result);
         return Ok(result);
     }
     let mut savepoint = (&mut *tx).begin().await?;
     match decide_and_write(batch, &mut savepoint, &mutation).await {
         Ok(outcome) => {
             let result = MutationResult { mutation_id, outcome };
-            // A dependency conflict waits for its parent: a later retry must be planned
-            // again, not answered from memory.
-            let waits = matches!(&result.outcome, Outcome::Conflict { conflict, .. }
-                if conflict.kind == sync_core::ConflictKind::Dependency);
-            if !waits {
-                store::save_result(
-                    &mut savepoint,
-                    property,
-                    &mutation.idempotency_key,
-                    &result,
-                    store::millis(batch.now),
-                )
-                .await?;
-            }
             savepoint.commit().await?;
+            if !waits(&result) {
+                batch.save_result(&mutation.idempotency_key, &result);
+            }
             Ok(result)
         }
         Err(sqlx::Error::Database(err)) => {
             savepoint.rollback().await?;
+            // What the cache learnt from the rolled-back writes is forgotten.
+            batch.cache().records.remove(&(mutation.entity, mutation.record_id));
             tracing::warn!(%err, mutation = %mutation_id, "a mutation could not be stored; rejected alone");
             Ok(MutationResult {
                 mutation_id,
@@ -233,6 +374,36 @@ async fn apply(
     }
 }
 
+/// Applies one mutation with no savepoint of its own (see [`attempt`]): a database
+/// fault is returned, for the caller to start over carefully.
+async fn apply_directly(
+    batch: &Batch<'_>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    mut mutation: Mutation,
+) -> Result<MutationResult, sqlx::Error> {
+    if let Some(stored) = batch.cache().results.get(&mutation.idempotency_key).cloned() {
+        return Ok(stored);
+    }
+    let mutation_id = mutation.id;
+    if let Err(message) = authorise(batch, &mut mutation) {
+        let result = MutationResult { mutation_id, outcome: rejected(RejectCategory::Permission, message) };
+        batch.save_result(&mutation.idempotency_key, &result);
+        return Ok(result);
+    }
+    let outcome = decide_and_write(batch, tx, &mutation).await?;
+    let result = MutationResult { mutation_id, outcome };
+    if !waits(&result) {
+        batch.save_result(&mutation.idempotency_key, &result);
+    }
+    Ok(result)
+}
+
+/// A dependency conflict waits for its parent: a later retry must be planned
+/// again, not answered from memory.
+fn waits(result: &MutationResult) -> bool {
+    matches!(&result.outcome, Outcome::Conflict { conflict, .. } if conflict.kind == sync_core::ConflictKind::Dependency)
+}
+
 fn uuid_of(value: Option<&Value>) -> Option<Uuid> {
     value.and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
 }
@@ -244,7 +415,7 @@ async fn decide_and_write(
     mutation: &Mutation,
 ) -> Result<Outcome, sqlx::Error> {
     let property = batch.session.property_id;
-    let current = store::load_record(&mut *conn, property, mutation.entity, mutation.record_id).await?;
+    let current = batch.record(conn, mutation.entity, mutation.record_id).await?;
     // A stay booked offline reaches the server with a provisional number: it gets
     // the property's own, and the device learns it from the merged record.
     let renumbered = match current {
@@ -262,7 +433,7 @@ async fn decide_and_write(
             uuid_of(current.as_ref().and_then(|c| c.fields.get(field))),
         ];
         for id in candidates.into_iter().flatten() {
-            if !parents.contains(&(kind, id)) && store::record_exists(&mut *conn, property, kind, id).await? {
+            if !parents.contains(&(kind, id)) && batch.record(conn, kind, id).await?.is_some_and(|p| !p.deleted) {
                 parents.insert((kind, id));
             }
         }
@@ -281,7 +452,7 @@ async fn decide_and_write(
     }
     // A room assigned to a stay that is in house by now (the device had not seen the
     // check-in) would move the guest on paper only: kept for a person to settle.
-    if let Some(breach) = in_house_room_change(conn, property, mutation, current.as_ref()).await? {
+    if let Some(breach) = in_house_room_change(batch, conn, mutation, current.as_ref()).await? {
         let conflict = Box::new(Conflict::business_rule(
             mutation,
             breach,
@@ -322,9 +493,20 @@ async fn decide_and_write(
                     author: &author,
                     at: batch.now,
                     mutation_id: Some(mutation.id),
+                    seq: Some(batch.next_seq()),
                 },
             )
             .await?;
+            batch.remember(
+                mutation,
+                ServerRecord {
+                    version,
+                    fields: current.fields.clone(),
+                    field_clocks: current.field_clocks.clone(),
+                    deleted: true,
+                    last: author,
+                },
+            );
             Outcome::Applied { version }
         }
         Plan::Write { record, changed, merged, conflict } => {
@@ -356,10 +538,15 @@ async fn decide_and_write(
                     author: &author,
                     at: batch.now,
                     mutation_id: Some(mutation.id),
+                    seq: Some(batch.next_seq()),
                 },
             )
             .await?;
-            if mutation.entity.parents().next().is_some() {
+            batch.remember(
+                mutation,
+                ServerRecord { version, fields: record.clone(), field_clocks: clocks, deleted: false, last: author },
+            );
+            if batch.cache().waited.contains(&mutation.id) {
                 release_dependency(&mut *conn, property, mutation, batch.now).await?;
             }
             // Nothing is dropped: a record that breaks a room rule is still written,
@@ -367,7 +554,7 @@ async fn decide_and_write(
             let mut conflicts: Vec<Box<Conflict>> = Vec::new();
             match mutation.entity {
                 EntityKind::Reservation => {
-                    breaches.extend(room_breaches(conn, property, &record).await?);
+                    breaches.extend(room_breaches(conn, property, &record, Some(batch)).await?);
                     breaches.extend(action_breaches(batch, conn, mutation, &record).await?);
                 }
                 EntityKind::Room => {
@@ -379,7 +566,7 @@ async fn decide_and_write(
                     }
                 }
                 EntityKind::FolioPosting if current.is_none() => {
-                    breaches.extend(closed_folio_breach(conn, property, &record).await?);
+                    breaches.extend(closed_folio_breach(batch, conn, &record).await?);
                 }
                 _ => {}
             }
@@ -445,6 +632,7 @@ pub(crate) async fn room_breaches(
     conn: &mut AnyConnection,
     property: Uuid,
     record: &Fields,
+    batch: Option<&Batch<'_>>,
 ) -> Result<Vec<RuleBreach>, sqlx::Error> {
     let Ok(reservation) = serde_json::from_value::<Reservation>(Value::Object(record.clone())) else {
         tracing::warn!("a planned reservation does not read as one; room rules not checked");
@@ -461,7 +649,11 @@ pub(crate) async fn room_breaches(
     let departure = reservation.departure.to_string();
     // The common case first, cheaply: the one room and its stays on those nights.
     // Only a breach needs every room and stay of the nights, for the free rooms.
-    let Some(room) = load_room(&mut *conn, property, room_id).await? else {
+    let room = match batch {
+        Some(batch) => batch.room(conn, room_id).await?,
+        None => load_room(&mut *conn, property, room_id).await?,
+    };
+    let Some(room) = room else {
         return Ok(Vec::new());
     };
     let same_room = store::room_stays(&mut *conn, property, room_id, &arrival, &departure).await?;
@@ -492,11 +684,15 @@ pub fn property_today(timezone: &str, now: DateTime<Utc>) -> NaiveDate {
 }
 
 async fn load_room(conn: &mut AnyConnection, property: Uuid, id: Uuid) -> Result<Option<RoomState>, sqlx::Error> {
-    let current = store::load_record(&mut *conn, property, EntityKind::Room, id).await?;
-    Ok(current
+    Ok(room_state(store::load_record(&mut *conn, property, EntityKind::Room, id).await?))
+}
+
+/// A live room record as the room rules read it.
+fn room_state(record: Option<ServerRecord>) -> Option<RoomState> {
+    record
         .filter(|room| !room.deleted)
         .and_then(|room| serde_json::from_value::<Room>(Value::Object(room.fields)).ok())
-        .map(|room| RoomState::from(&room)))
+        .map(|room| RoomState::from(&room))
 }
 
 /// Invariants 3 and 6 for a check-in or check-out that landed: the room is ready
@@ -518,7 +714,7 @@ async fn action_breaches(
     match action {
         DomainAction::CheckIn if reservation.status == ReservationStatus::CheckedIn => {
             let room = match reservation.room_id {
-                Some(id) => load_room(conn, property, id).await?,
+                Some(id) => batch.room(conn, id).await?,
                 None => None,
             };
             // The device checked the guest in to the room its copy of the stay named:
@@ -532,7 +728,7 @@ async fn action_breaches(
                 && seen_room != reservation.room_id
             {
                 let guest_room = match seen_room {
-                    Some(id) => load_room(conn, property, id).await?.map(|r| r.number),
+                    Some(id) => batch.room(conn, id).await?.map(|r| r.number),
                     None => None,
                 };
                 return Ok(vec![RuleBreach::InHouseRoomChange {
@@ -648,14 +844,15 @@ async fn check_reversal(conn: &mut AnyConnection, property: Uuid, record: &Field
 /// A new posting on the folio of a stay already checked out: the closed folio must
 /// still balance, or a person settles it (nothing posted is dropped).
 async fn closed_folio_breach(
+    batch: &Batch<'_>,
     conn: &mut AnyConnection,
-    property: Uuid,
     record: &Fields,
 ) -> Result<Option<RuleBreach>, sqlx::Error> {
+    let property = batch.session.property_id;
     let Some(stay_id) = uuid_of(record.get("reservation_id")) else {
         return Ok(None);
     };
-    let Some(stay) = store::load_record(&mut *conn, property, EntityKind::Reservation, stay_id).await? else {
+    let Some(stay) = batch.record(conn, EntityKind::Reservation, stay_id).await? else {
         return Ok(None);
     };
     if stay.deleted || stay.fields.get("status").and_then(Value::as_str) != Some("checked_out") {
@@ -705,8 +902,8 @@ async fn block_breaches(
 
 /// A device's room assignment for a stay that is in house on the server.
 async fn in_house_room_change(
+    batch: &Batch<'_>,
     conn: &mut AnyConnection,
-    property: Uuid,
     mutation: &Mutation,
     current: Option<&ServerRecord>,
 ) -> Result<Option<RuleBreach>, sqlx::Error> {
@@ -730,7 +927,7 @@ async fn in_house_room_change(
     }
     let number = async |conn: &mut AnyConnection, id: Option<Uuid>| -> Result<Option<String>, sqlx::Error> {
         Ok(match id {
-            Some(id) => load_room(conn, property, id).await?.map(|r| r.number),
+            Some(id) => batch.room(conn, id).await?.map(|r| r.number),
             None => None,
         })
     };

@@ -8,7 +8,7 @@
 //! connection pragmas, and how a write transaction starts. `sqlx::Error` stops at
 //! this module's functions and the API's [`crate::error::AppError`] conversion.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -187,6 +187,16 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// `($n+1,$n+2,…,$n+width)`: one row of numbered placeholders after the first `n`
+/// bound values (PostgreSQL's numbering, which sqlx's `Any` driver maps for SQLite).
+pub(crate) fn placeholders(n: usize, width: usize) -> String {
+    let numbers: Vec<String> = (n + 1..=n + width).map(|i| format!("${i}")).collect();
+    format!("({})", numbers.join(","))
+}
+
+/// Values of one `IN (…)` list or multi-row insert: well below both engines' limits.
+const LIST_CHUNK: usize = 500;
+
 /// Takes the property's row lock for the rest of the transaction: the property's
 /// writers go one at a time, so the idempotency check, the read of a record and its
 /// write cannot interleave with another push of the same property (PostgreSQL runs
@@ -198,6 +208,16 @@ pub async fn lock_property(conn: &mut AnyConnection, property: Uuid) -> Result<u
         .fetch_optional(&mut *conn)
         .await?;
     row.map_or(Ok(0), |row| u64_column(&row, "last_seq"))
+}
+
+/// Stores the property's last change-log sequence, counted by a push.
+pub async fn set_last_seq(conn: &mut AnyConnection, property: Uuid, seq: u64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE properties SET last_seq = $2 WHERE id = $1")
+        .bind(property.to_string())
+        .bind(to_i64(seq))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The property's last change-log sequence.
@@ -266,6 +286,65 @@ pub async fn fields_at_version(
     }
 }
 
+/// The current state of each of `ids` of one kind that the property has (tombstones
+/// included), in one query per few hundred ids.
+pub async fn load_records(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    entity: EntityKind,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, ServerRecord>, sqlx::Error> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(LIST_CHUNK) {
+        let list = placeholders(2, chunk.len());
+        let sql = format!(
+            "SELECT id, version, fields, field_clocks, deleted, last_author FROM records \
+             WHERE property_id = $1 AND entity = $2 AND id IN {list}"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(property.to_string()).bind(entity.as_str());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let fields: String = row.try_get("fields")?;
+            let clocks: String = row.try_get("field_clocks")?;
+            let last: String = row.try_get("last_author")?;
+            found.insert(
+                uuid_column(&row, "id")?,
+                ServerRecord {
+                    version: u64_column(&row, "version")?,
+                    fields: from_json(&fields, "fields")?,
+                    deleted: row.try_get::<i64, _>("deleted")? != 0,
+                    field_clocks: from_json(&clocks, "field_clocks")?,
+                    last: from_json(&last, "last_author")?,
+                },
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Which of `ids` name a conflict of the property (stored, open or not).
+pub async fn existing_conflicts(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(LIST_CHUNK) {
+        let list = placeholders(1, chunk.len());
+        let sql = format!("SELECT id FROM conflicts WHERE property_id = $1 AND id IN {list}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(property.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(uuid_column(&row, "id")?);
+        }
+    }
+    Ok(found)
+}
+
 /// Whether a live (not deleted) record exists.
 pub async fn record_exists(
     conn: &mut AnyConnection,
@@ -305,6 +384,10 @@ pub struct NewVersion<'a> {
     pub at: chrono::DateTime<chrono::Utc>,
     /// The mutation that made it; none for the server's own (a resolution, a restore).
     pub mutation_id: Option<Uuid>,
+    /// The change's sequence number when the caller counts them itself (a push, which
+    /// holds the property's lock and stores the last one with [`set_last_seq`]);
+    /// none: the next of the property's.
+    pub seq: Option<u64>,
 }
 
 /// Writes a new version of a record and its change-log entry, which every device
@@ -337,6 +420,7 @@ pub async fn write_version(conn: &mut AnyConnection, new: &NewVersion<'_>) -> Re
             author: new.author,
             at: new.at,
             mutation_id: new.mutation_id,
+            seq: new.seq,
         },
     )
     .await
@@ -644,15 +728,19 @@ struct LogEntry<'a> {
     /// When the server recorded it.
     pub at: chrono::DateTime<chrono::Utc>,
     pub mutation_id: Option<Uuid>,
+    pub seq: Option<u64>,
 }
 
 /// Appends a change with the property's next sequence number, which it returns.
 async fn append_change(conn: &mut AnyConnection, entry: &LogEntry<'_>) -> Result<u64, sqlx::Error> {
-    let seq: i64 = sqlx::query("UPDATE properties SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
-        .bind(entry.property.to_string())
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("last_seq")?;
+    let seq: i64 = match entry.seq {
+        Some(seq) => to_i64(seq),
+        None => sqlx::query("UPDATE properties SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+            .bind(entry.property.to_string())
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("last_seq")?,
+    };
     sqlx::query(
         "INSERT INTO change_log (property_id, seq, entity, record_id, op, version, before, after, \
                                  user_id, device_id, hlc, at, mutation_id) \
@@ -741,6 +829,59 @@ pub async fn applied_result(
         from_json(&text, "result")
     })
     .transpose()
+}
+
+/// The stored results of whichever of `keys` were applied before: a push's
+/// idempotency check for all its mutations in one query per few hundred.
+pub async fn applied_results(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    keys: &[&str],
+) -> Result<HashMap<String, MutationResult>, sqlx::Error> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(LIST_CHUNK) {
+        let list = placeholders(1, chunk.len());
+        let sql = format!(
+            "SELECT idempotency_key, result FROM applied_mutations WHERE property_id = $1 AND idempotency_key IN {list}"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(property.to_string());
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let key: String = row.try_get("idempotency_key")?;
+            let text: String = row.try_get("result")?;
+            found.insert(key, from_json(&text, "result")?);
+        }
+    }
+    Ok(found)
+}
+
+/// Remembers the results of many mutations for their replays, in multi-row inserts.
+pub async fn save_results(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    results: &[(String, MutationResult)],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in results.chunks(LIST_CHUNK / 5) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| placeholders(i * 5, 5)).collect();
+        let sql = format!(
+            "INSERT INTO applied_mutations (property_id, idempotency_key, mutation_id, result, applied_at) VALUES {}",
+            rows.join(",")
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (key, result) in chunk {
+            insert = insert
+                .bind(property.to_string())
+                .bind(key.clone())
+                .bind(result.mutation_id.to_string())
+                .bind(json_text(result)?)
+                .bind(now_ms);
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Remembers the result of a mutation for its replays.

@@ -169,3 +169,47 @@ async fn a_backlog_of_reservations_is_pushed_in_one_go() {
     assert_eq!(response.results.len(), backlog.len());
     eprintln!("push of {count} reservations: {elapsed:?}");
 }
+
+/// A mutation whose write the database itself refuses (here a trigger stands in
+/// for a fault of the disk or a constraint) is rejected alone: the push starts over
+/// with a savepoint per mutation, and the others apply once.
+#[tokio::test]
+async fn a_write_the_database_refuses_is_rejected_alone() {
+    let server = Server::start().await;
+    let mut desk = server.device("P1", "desk").await;
+    let trigger = if crate::support::on_postgres() {
+        vec![
+            "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN IF NEW.fields LIKE '%Boom%' THEN \
+             RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON records FOR EACH ROW EXECUTE FUNCTION refuse_boom()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON records WHEN NEW.fields LIKE '%Boom%' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ]
+    };
+    for sql in trigger {
+        sqlx::raw_sql(sql).execute(server.store.pool()).await.expect("the trigger is made");
+    }
+    let (a, boom, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let batch = vec![
+        desk.insert(EntityKind::Guest, a, guest_fields("Ada", "Lovelace", "ada@example.org")),
+        desk.insert(EntityKind::Guest, boom, guest_fields("Boom", "Guest", "boom@example.org")),
+        desk.insert(EntityKind::Guest, c, guest_fields("Charles", "Babbage", "cb@example.org")),
+    ];
+    let response = desk.push(&batch).await;
+    version_of(&response.results[0], "the mutation before the refused one applies");
+    assert!(
+        matches!(&response.results[1].outcome, Outcome::Rejected { category: RejectCategory::Validation, message }
+            if message.contains("could not store")),
+        "the refused write is rejected with a reason: {:?}",
+        response.results[1].outcome
+    );
+    version_of(&response.results[2], "the mutation after it applies");
+    let pulled: Vec<Uuid> = desk.pull_all().await.iter().map(|c| c.record_id).collect();
+    assert_eq!(pulled, vec![a, c], "each applied once, the refused one left no trace");
+    assert_eq!(server.count("change_log").await, 2);
+    let replay = desk.push(&batch).await;
+    assert_eq!(replay.results[0], response.results[0], "a replay is answered from memory");
+}
