@@ -236,16 +236,12 @@ async fn attempt(
         let mut mutation = mutation.clone();
         mutation.hlc = mutation.hlc.at_most_ahead(now_ms, MAX_CLOCK_AHEAD_MS);
         let hlc = mutation.hlc;
-        let result = if savepoints {
-            apply(&batch, &mut write.tx, mutation).await?
-        } else {
-            match apply_directly(&batch, &mut write.tx, mutation).await {
-                Err(sqlx::Error::Database(err)) => {
-                    tracing::info!(%err, "a write failed; the push starts over with a savepoint per mutation");
-                    return Ok(None);
-                }
-                other => other?,
+        let result = match apply(&batch, &mut write.tx, mutation, savepoints).await {
+            Err(sqlx::Error::Database(err)) if !savepoints => {
+                tracing::info!(%err, "a write failed; the push starts over with a savepoint per mutation");
+                return Ok(None);
             }
+            other => other?,
         };
         // Only what the server took moves its clock.
         if !matches!(result.outcome, Outcome::Rejected { .. })
@@ -330,13 +326,15 @@ fn authorise(batch: &Batch<'_>, mutation: &mut Mutation) -> Result<(), String> {
     }
 }
 
-/// Applies one mutation inside the batch's transaction. A database fault of the
-/// connection aborts the whole push (nothing is committed, the device retries); a
-/// fault of this mutation's data only rejects it.
+/// Applies one mutation inside the batch's transaction. `careful`: in a savepoint
+/// of its own, so a database fault in its writes rejects it alone; otherwise such
+/// a fault is returned, for [`attempt`] to start over carefully. A fault of the
+/// connection aborts the whole push (nothing is committed, the device retries).
 async fn apply(
     batch: &Batch<'_>,
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     mut mutation: Mutation,
+    careful: bool,
 ) -> Result<MutationResult, sqlx::Error> {
     if let Some(stored) = batch.cache().results.get(&mutation.idempotency_key).cloned() {
         return Ok(stored);
@@ -347,50 +345,31 @@ async fn apply(
         batch.save_result(&mutation.idempotency_key, &result);
         return Ok(result);
     }
-    let mut savepoint = (&mut *tx).begin().await?;
-    match decide_and_write(batch, &mut savepoint, &mutation).await {
-        Ok(outcome) => {
-            let result = MutationResult { mutation_id, outcome };
-            savepoint.commit().await?;
-            if !waits(&result) {
-                batch.save_result(&mutation.idempotency_key, &result);
+    let outcome = if careful {
+        let mut savepoint = (&mut *tx).begin().await?;
+        match decide_and_write(batch, &mut savepoint, &mutation).await {
+            Ok(outcome) => {
+                savepoint.commit().await?;
+                outcome
             }
-            Ok(result)
+            Err(sqlx::Error::Database(err)) => {
+                savepoint.rollback().await?;
+                // What the cache learnt from the rolled-back writes is forgotten.
+                batch.cache().records.remove(&(mutation.entity, mutation.record_id));
+                tracing::warn!(%err, mutation = %mutation_id, "a mutation could not be stored; rejected alone");
+                return Ok(MutationResult {
+                    mutation_id,
+                    outcome: rejected(
+                        RejectCategory::Validation,
+                        "the server could not store this mutation; it was logged, and nothing of it was saved",
+                    ),
+                });
+            }
+            Err(err) => return Err(err),
         }
-        Err(sqlx::Error::Database(err)) => {
-            savepoint.rollback().await?;
-            // What the cache learnt from the rolled-back writes is forgotten.
-            batch.cache().records.remove(&(mutation.entity, mutation.record_id));
-            tracing::warn!(%err, mutation = %mutation_id, "a mutation could not be stored; rejected alone");
-            Ok(MutationResult {
-                mutation_id,
-                outcome: rejected(
-                    RejectCategory::Validation,
-                    "the server could not store this mutation; it was logged, and nothing of it was saved",
-                ),
-            })
-        }
-        Err(err) => Err(err),
-    }
-}
-
-/// Applies one mutation with no savepoint of its own (see [`attempt`]): a database
-/// fault is returned, for the caller to start over carefully.
-async fn apply_directly(
-    batch: &Batch<'_>,
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    mut mutation: Mutation,
-) -> Result<MutationResult, sqlx::Error> {
-    if let Some(stored) = batch.cache().results.get(&mutation.idempotency_key).cloned() {
-        return Ok(stored);
-    }
-    let mutation_id = mutation.id;
-    if let Err(message) = authorise(batch, &mut mutation) {
-        let result = MutationResult { mutation_id, outcome: rejected(RejectCategory::Permission, message) };
-        batch.save_result(&mutation.idempotency_key, &result);
-        return Ok(result);
-    }
-    let outcome = decide_and_write(batch, tx, &mutation).await?;
+    } else {
+        decide_and_write(batch, tx, &mutation).await?
+    };
     let result = MutationResult { mutation_id, outcome };
     if !waits(&result) {
         batch.save_result(&mutation.idempotency_key, &result);

@@ -393,50 +393,8 @@ pub struct NewVersion<'a> {
 /// Writes a new version of a record and its change-log entry, which every device
 /// pulls; returns the entry's sequence number.
 pub async fn write_version(conn: &mut AnyConnection, new: &NewVersion<'_>) -> Result<u64, sqlx::Error> {
-    write_record(
-        &mut *conn,
-        &RecordWrite {
-            property: new.property,
-            entity: new.entity,
-            id: new.id,
-            version: new.version,
-            fields: new.fields,
-            field_clocks: new.field_clocks,
-            deleted: new.deleted,
-            last: new.author,
-        },
-    )
-    .await?;
-    append_change(
-        conn,
-        &LogEntry {
-            property: new.property,
-            entity: new.entity,
-            record_id: new.id,
-            kind: if new.deleted { ChangeKind::Delete } else { ChangeKind::Upsert },
-            version: new.version,
-            before: new.before,
-            after: (!new.deleted).then_some(new.fields),
-            author: new.author,
-            at: new.at,
-            mutation_id: new.mutation_id,
-            seq: new.seq,
-        },
-    )
-    .await
-}
-
-/// A record's new state, written with [`write_record`].
-#[derive(Debug, Clone)]
-struct RecordWrite<'a> {
-    pub property: Uuid,
-    pub entity: EntityKind,
-    pub id: Uuid,
-    pub version: u64,
-    pub fields: &'a Fields,
-    pub field_clocks: &'a BTreeMap<String, Hlc>,
-    pub deleted: bool,
-    pub last: &'a Author,
+    write_record(&mut *conn, new).await?;
+    append_change(conn, new).await
 }
 
 fn text_field(fields: &Fields, name: &str) -> Option<String> {
@@ -444,7 +402,7 @@ fn text_field(fields: &Fields, name: &str) -> Option<String> {
 }
 
 /// Inserts or replaces a record's current state.
-async fn write_record(conn: &mut AnyConnection, write: &RecordWrite<'_>) -> Result<(), sqlx::Error> {
+async fn write_record(conn: &mut AnyConnection, write: &NewVersion<'_>) -> Result<(), sqlx::Error> {
     let stay = write.entity == EntityKind::Reservation;
     let posting = write.entity == EntityKind::FolioPosting;
     let pick = |name: &str| if stay { text_field(write.fields, name) } else { None };
@@ -466,7 +424,7 @@ async fn write_record(conn: &mut AnyConnection, write: &RecordWrite<'_>) -> Resu
     .bind(json_text(write.fields)?)
     .bind(json_text(write.field_clocks)?)
     .bind(i64::from(write.deleted))
-    .bind(json_text(write.last)?)
+    .bind(json_text(write.author)?)
     .bind(pick("room_id"))
     .bind(pick("arrival"))
     .bind(pick("departure"))
@@ -713,26 +671,8 @@ pub async fn overlapping_stays(
 
 // ---- change log ----------------------------------------------------------------
 
-/// One entry to append to the change log.
-#[derive(Debug, Clone)]
-struct LogEntry<'a> {
-    pub property: Uuid,
-    pub entity: EntityKind,
-    pub record_id: Uuid,
-    pub kind: ChangeKind,
-    pub version: u64,
-    pub before: Option<&'a Fields>,
-    pub after: Option<&'a Fields>,
-    /// Who made the change (user, device, clock).
-    pub author: &'a Author,
-    /// When the server recorded it.
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub mutation_id: Option<Uuid>,
-    pub seq: Option<u64>,
-}
-
 /// Appends a change with the property's next sequence number, which it returns.
-async fn append_change(conn: &mut AnyConnection, entry: &LogEntry<'_>) -> Result<u64, sqlx::Error> {
+async fn append_change(conn: &mut AnyConnection, entry: &NewVersion<'_>) -> Result<u64, sqlx::Error> {
     let seq: i64 = match entry.seq {
         Some(seq) => to_i64(seq),
         None => sqlx::query("UPDATE properties SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
@@ -749,14 +689,11 @@ async fn append_change(conn: &mut AnyConnection, entry: &LogEntry<'_>) -> Result
     .bind(entry.property.to_string())
     .bind(seq)
     .bind(entry.entity.as_str())
-    .bind(entry.record_id.to_string())
-    .bind(match entry.kind {
-        ChangeKind::Upsert => "upsert",
-        ChangeKind::Delete => "delete",
-    })
+    .bind(entry.id.to_string())
+    .bind(if entry.deleted { "delete" } else { "upsert" })
     .bind(to_i64(entry.version))
     .bind(entry.before.map(json_text).transpose()?)
-    .bind(entry.after.map(json_text).transpose()?)
+    .bind((!entry.deleted).then_some(entry.fields).map(json_text).transpose()?)
     .bind(entry.author.user_id.to_string())
     .bind(entry.author.device_id.to_string())
     .bind(entry.author.hlc.to_string())
