@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import * as api from './api.ts';
-import { App } from './App.tsx';
+import { App, sameSyncState } from './App.tsx';
 import { CATALOG, DESK_USER, IDLE } from './test/fixtures.tsx';
 
 vi.mock('./api.ts', async (importOriginal) => (await import('./test/apiMock.ts')).mockApi(await importOriginal()));
@@ -24,7 +24,7 @@ beforeEach(() => {
   statusHandler = undefined;
   progressHandler = undefined;
   vi.mocked(api.catalog).mockResolvedValue(CATALOG);
-  vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [], departures: [], in_house: [] });
+  vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [], departures: [], in_house: [], in_house_total: 0 });
   vi.mocked(api.onSyncStatus).mockImplementation((handler) => {
     statusHandler = handler;
     return Promise.resolve(() => undefined);
@@ -172,6 +172,28 @@ describe('header', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign out' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+  });
+});
+
+describe('sync state', () => {
+  it('is the same when the worker repeats itself, so the screen need not render again', () => {
+    expect(sameSyncState(undefined, IDLE)).toBe(false);
+    expect(sameSyncState(IDLE, { ...IDLE })).toBe(true);
+    expect(sameSyncState(IDLE, { ...IDLE, pending: 1 })).toBe(false);
+    expect(sameSyncState(IDLE, { ...IDLE, freshness: [{ entity: 'room', freshness: 'stale', age_secs: 400 }] })).toBe(false);
+  });
+
+  it('opens the reservations filtered by the status the route names', async () => {
+    vi.mocked(api.searchReservations).mockResolvedValue({ total: 0, offset: 0, rows: [] });
+    await signedIn();
+
+    act(() => {
+      window.location.hash = '#/reservations?status=checked_in';
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Reservations' })).toBeInTheDocument();
+    expect(screen.getByLabelText(/^Status/)).toHaveValue('checked_in');
   });
 });
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 
 import {
   appInfo,
@@ -119,12 +119,16 @@ function useDeskKeys() {
   }, []);
 }
 
-function Screen({ route, user }: { route: Route; user: SignedInUser }) {
+/**
+ * The current screen. Memoised: the header's progress bar changes about ten times a second
+ * while syncing, and the screen (which may list hundreds of stays) has no part in it.
+ */
+const Screen = memo(function Screen({ route, user }: { route: Route; user: SignedInUser }) {
   switch (route.screen) {
     case 'today':
       return user.role === 'housekeeping' ? <HousekeepingMode /> : user.role === 'maintenance' ? <MaintenanceScreen /> : <TodayScreen />;
     case 'reservations':
-      return <ReservationsScreen />;
+      return <ReservationsScreen key={route.status ?? ''} status={route.status} />;
     case 'reservation':
       return <ReservationScreen id={route.id} walkIn={route.walkIn} />;
     case 'tape-chart':
@@ -152,6 +156,11 @@ function Screen({ route, user }: { route: Route; user: SignedInUser }) {
     case 'sync':
       return <SyncCenter openConflicts={route.conflicts} />;
   }
+});
+
+/** Whether two sync states read the same (the periodic `sync-status` often repeats itself). */
+export function sameSyncState(a: SyncState | undefined, b: SyncState): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 interface DeskShellProps {
@@ -189,7 +198,7 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
     reloadCatalog();
     const stops = [
       onSyncStatus((state) => {
-        setSync(state);
+        setSync((old) => (sameSyncState(old, state) ? old : state));
         if (state.state !== 'syncing') {
           setProgress(undefined);
         }
@@ -217,9 +226,15 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
     setSyncError(undefined);
     syncNow().catch((reason: unknown) => setSyncError(toAppError(reason)));
   };
-  const doSignOut = () => {
+  const doSignOut = useCallback(() => {
     signOut().then(onSignedOut, (reason: unknown) => setSyncError(toAppError(reason)));
-  };
+  }, [onSignedOut]);
+  // The same desk while nothing in it changed, so the screens do not render again for the
+  // progress bar or the header.
+  const desk = useMemo(
+    () => (catalog === undefined ? undefined : { catalog, user, sync, signOut: doSignOut }),
+    [catalog, user, sync, doSignOut],
+  );
   const nav = NAV.filter((item) => item.roles === undefined || item.roles.includes(user.role));
   const active = route.screen === 'reservation' ? 'reservations' : route.screen === 'folio' || route.screen === 'history' ? '' : route.screen;
 
@@ -284,14 +299,14 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
       )}
       <ErrorNotice error={syncError} />
       <main className="app-main">
-        {catalog === undefined ? (
+        {desk === undefined ? (
           catalogError !== undefined ? (
             <ErrorNotice error={catalogError} />
           ) : (
             <p>Loading the property…</p>
           )
         ) : (
-          <DeskProvider value={{ catalog, user, sync, signOut: doSignOut }}>
+          <DeskProvider value={desk}>
             <Screen route={route} user={user} />
           </DeskProvider>
         )}

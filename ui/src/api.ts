@@ -224,7 +224,10 @@ export interface Today {
   business_date: IsoDate;
   arrivals: Reservation[];
   departures: Reservation[];
+  /** The first in-house stays by name: at most 200 (`IN_HOUSE_SHOWN` in src-tauri/src/commands.rs). */
   in_house: Reservation[];
+  /** How many stays are in house in all; more than `in_house` holds when the list was cut. */
+  in_house_total: number;
 }
 
 export function today(): Promise<Today> {

@@ -55,6 +55,11 @@ export interface Loaded<T> {
 /**
  * Loads data for a screen, again when `deps` change, and again when a `data-changed` event
  * names one of `kinds` (a local action, or changes pulled from the server).
+ *
+ * Reloads for events are coalesced: at most one per `DATA_CHANGED_WINDOW_MS` (see
+ * `subscribeDataChanged`), and never a second one while a load is still under way: the
+ * events that arrive meanwhile make one more load once it has answered. A screen that lists
+ * many records thus holds one answer at a time, however many events a sync round sends.
  */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], kinds: readonly EntityKind[]): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
@@ -64,22 +69,34 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], kin
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const inFlight = useRef(false);
+  const again = useRef(false);
 
   useEffect(() => {
     let current = true;
+    inFlight.current = true;
     setLoading(true);
+    const settled = () => {
+      inFlight.current = false;
+      if (again.current) {
+        again.current = false;
+        reload();
+      }
+    };
     loadRef.current().then(
       (loaded) => {
         if (current) {
           setData(loaded);
           setError(undefined);
           setLoading(false);
+          settled();
         }
       },
       (reason: unknown) => {
         if (current) {
           setError(toAppError(reason));
           setLoading(false);
+          settled();
         }
       },
     );
@@ -89,18 +106,77 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], kin
   }, [...deps, generation]);
 
   const kindsKey = kinds.join(',');
-  useEffect(() => subscribeDataChanged(kindsKey.split(','), reload), [kindsKey, reload]);
+  useEffect(
+    () =>
+      kindsKey === ''
+        ? undefined
+        : subscribeDataChanged(kindsKey.split(','), () => {
+            if (inFlight.current) {
+              again.current = true;
+            } else {
+              reload();
+            }
+          }),
+    [kindsKey, reload],
+  );
 
   return { data, error, loading, reload };
 }
 
-/** Calls `handler` when a `data-changed` event names one of `kinds`; returns the unsubscribe. */
-export function subscribeDataChanged(kinds: readonly string[], handler: () => void): () => void {
+/** The shortest time between two reloads of one subscriber for `data-changed` events. */
+export const DATA_CHANGED_WINDOW_MS = 500;
+
+/**
+ * Throttles `run`: the first call runs at once, the calls within `windowMs` after a run are
+ * gathered into one more run at the end of the window. A burst of any length thus runs it at
+ * most twice per window, and the last call is always followed by a run.
+ */
+export function throttle(run: () => void, windowMs: number): { call: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = false;
+  const cool = () => {
+    timer = setTimeout(() => {
+      if (pending) {
+        pending = false;
+        run();
+        cool();
+      } else {
+        timer = undefined;
+      }
+    }, windowMs);
+  };
+  return {
+    call: () => {
+      if (timer === undefined) {
+        run();
+        cool();
+      } else {
+        pending = true;
+      }
+    },
+    cancel: () => {
+      clearTimeout(timer);
+      timer = undefined;
+      pending = false;
+    },
+  };
+}
+
+/**
+ * Calls `handler` when a `data-changed` event names one of `kinds`, at most once per
+ * `windowMs` (see `throttle`); returns the unsubscribe.
+ */
+export function subscribeDataChanged(
+  kinds: readonly string[],
+  handler: () => void,
+  windowMs: number = DATA_CHANGED_WINDOW_MS,
+): () => void {
   let unlisten: (() => void) | undefined;
   let stopped = false;
+  const throttled = throttle(handler, windowMs);
   const subscription = onDataChanged((change) => {
-    if (change.entities.some((entity) => kinds.includes(entity))) {
-      handler();
+    if (!stopped && change.entities.some((entity) => kinds.includes(entity))) {
+      throttled.call();
     }
   });
   // A test double may return nothing; a real subscription is a promise of its unlisten.
@@ -113,6 +189,7 @@ export function subscribeDataChanged(kinds: readonly string[], handler: () => vo
   });
   return () => {
     stopped = true;
+    throttled.cancel();
     unlisten?.();
   };
 }

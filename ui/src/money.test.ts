@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { balanceLines, formatMoney, minorDigits, parseMoney } from './money.ts';
 
@@ -19,6 +19,22 @@ describe('formatMoney', () => {
     expect(minorDigits('EUR')).toBe(2);
     expect(minorDigits('JPY')).toBe(0);
     expect(minorDigits('KWD')).toBe(3);
+  });
+
+  it('makes a currency format once, however many amounts it formats', () => {
+    formatMoney(1, 'CHF');
+    const made = vi.spyOn(Intl, 'NumberFormat');
+
+    for (let minor = 0; minor < 500; minor += 1) {
+      formatMoney(minor, 'CHF');
+    }
+
+    expect(made).not.toHaveBeenCalled();
+    made.mockRestore();
+  });
+
+  it('falls back to plain digits for a code Intl refuses', () => {
+    expect(formatMoney(1234, 'not a code')).toBe('12.34 not a code');
   });
 });
 

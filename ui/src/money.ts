@@ -1,10 +1,31 @@
 // Money as the desk reads it. Amounts cross as integer minor units with an ISO 4217 code;
 // the number of minor digits comes from the currency (2 for EUR, 0 for JPY, 3 for BHD).
 
+const formats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * The currency format of a locale, currency and digits, made once and kept: a new ICU
+ * formatter per amount costs memory the garbage collector does not see (see `dateFormat`).
+ * Throws for a currency code Intl refuses.
+ */
+function currencyFormat(locale: string, currency: string, digits?: number): Intl.NumberFormat {
+  const key = `${locale} ${currency} ${digits ?? ''}`;
+  let format = formats.get(key);
+  if (format === undefined) {
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      ...(digits !== undefined ? { minimumFractionDigits: digits, maximumFractionDigits: digits } : {}),
+    });
+    formats.set(key, format);
+  }
+  return format;
+}
+
 /** Digits after the decimal point for a currency (2 when Intl does not know it). */
 export function minorDigits(currency: string): number {
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    return currencyFormat('en', currency).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     return 2;
   }
@@ -15,12 +36,7 @@ export function formatMoney(minor: number, currency: string, locale = 'en'): str
   const digits = minorDigits(currency);
   const major = minor / 10 ** digits;
   try {
-    return new Intl.NumberFormat(locale, {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    }).format(major);
+    return currencyFormat(locale, currency, digits).format(major);
   } catch {
     return `${major.toFixed(digits)} ${currency}`;
   }

@@ -2,11 +2,12 @@
 
 import { useEffect, useState } from 'react';
 
-import type { EntityKind } from './records.ts';
+import { RESERVATION_STATUSES, type EntityKind, type ReservationStatus } from './records.ts';
 
 export type Route =
   | { screen: 'today' }
-  | { screen: 'reservations' }
+  /** The reservations list, optionally filtered to one status (`#/reservations?status=checked_in`). */
+  | { screen: 'reservations'; status?: ReservationStatus }
   | { screen: 'reservation'; id: string | null; walkIn: boolean }
   | { screen: 'tape-chart' }
   | { screen: 'rooms' }
@@ -23,17 +24,24 @@ export type Route =
 
 /** The route of a location hash; unknown hashes go to today. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter((part) => part !== '').map(decodeURIComponent);
+  const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const parts = path.split('/').filter((part) => part !== '').map(decodeURIComponent);
   const [first, second, third] = parts;
   switch (first) {
     case 'reservations':
+      if (second === undefined) {
+        const status = new URLSearchParams(search).get('status');
+        return (RESERVATION_STATUSES as readonly (string | null)[]).includes(status)
+          ? { screen: 'reservations', status: status as ReservationStatus }
+          : { screen: 'reservations' };
+      }
       if (second === 'new') {
         return { screen: 'reservation', id: null, walkIn: false };
       }
       if (second === 'walk-in') {
         return { screen: 'reservation', id: null, walkIn: true };
       }
-      return second === undefined ? { screen: 'reservations' } : { screen: 'reservation', id: second, walkIn: false };
+      return { screen: 'reservation', id: second, walkIn: false };
     case 'tape-chart':
     case 'rooms':
     case 'housekeeping':
@@ -60,6 +68,8 @@ export function parseRoute(hash: string): Route {
 /** The hash of a route. */
 export function href(route: Route): string {
   switch (route.screen) {
+    case 'reservations':
+      return route.status !== undefined ? `#/reservations?status=${route.status}` : '#/reservations';
     case 'reservation':
       return route.id !== null ? `#/reservations/${route.id}` : route.walkIn ? '#/reservations/walk-in' : '#/reservations/new';
     case 'folio':

@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 
 import { resolveConflict, type ConflictView, type ResolutionChoice } from '../api.ts';
+import { dateTime } from '../dates.ts';
 import { useAction } from '../desk.tsx';
 import { words, type Fields } from '../records.ts';
 import {
@@ -31,7 +32,7 @@ function when(at: string | undefined): string {
     return '';
   }
   const date = new Date(at);
-  return Number.isNaN(date.getTime()) ? at : date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(date.getTime()) ? at : dateTime(date);
 }
 
 const CHOICE_LABELS: Record<ChoiceKind, string> = {

@@ -87,7 +87,7 @@ describe('MaintenanceScreen', () => {
 
 describe('PosScreen', () => {
   it('adds a line in minor units and shows the total', async () => {
-    vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [], departures: [], in_house: [] });
+    vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [], departures: [], in_house: [], in_house_total: 0 });
     vi.mocked(api.posOrders).mockResolvedValue([
       { id: 'o-1', property_id: 'p', outlet: 'Bar', currency: 'EUR', status: 'open', reservation_id: null, lines: [{ id: 'l1', item: 'Espresso', quantity: 2, unit_price_minor: 250 }] },
     ]);

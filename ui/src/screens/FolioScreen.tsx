@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { folio, getReservation, postCharge, postPayment, reversePosting, type Folio } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Field } from '../components/Field.tsx';
+import { dateTime } from '../dates.ts';
 import { useAction, useDesk, useLoad } from '../desk.tsx';
 import { balanceLines, formatMoney, parseMoney } from '../money.ts';
 import type { FolioPosting, Reservation } from '../records.ts';
@@ -78,7 +79,7 @@ export function FolioScreen({ reservationId }: { reservationId: string }) {
 
 function postedAt(hlc: string): string {
   const ms = Number(hlc.slice(0, 18));
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' }) : '';
+  return Number.isFinite(ms) && ms > 0 ? dateTime(ms, 'short') : '';
 }
 
 function PostingRow({ posting, reversed }: { posting: FolioPosting; reversed: boolean }) {

@@ -1,5 +1,6 @@
 import { recordHistory, type HistoryEntry } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { dateTime } from '../dates.ts';
 import { useLoad } from '../desk.tsx';
 import { words, type EntityKind } from '../records.ts';
 import { displayValue, sameValue } from '../resolution.ts';
@@ -28,7 +29,7 @@ export function HistoryScreen({ entity, id }: { entity: EntityKind; id: string }
             <p className="history__who">
               <strong>{words(entry.op)}</strong> by {entry.user_name ?? entry.user_id} on {entry.device_name ?? entry.device_id},{' '}
               <time dateTime={new Date(entry.at_ms).toISOString()}>
-                {new Date(entry.at_ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}
+                {dateTime(entry.at_ms)}
               </time>{' '}
               <span className="badge">{entry.origin === 'local' ? 'this device' : 'from server'}</span>
             </p>

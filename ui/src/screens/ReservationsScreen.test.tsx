@@ -37,6 +37,21 @@ describe('ReservationsScreen', () => {
     expect(api.searchReservations).toHaveBeenCalledWith({ text: '', statuses: [], from: null, to: null, offset: 0, limit: PAGE_SIZE });
   });
 
+  it('starts with the status it is opened with', async () => {
+    renderInDesk(<ReservationsScreen status="checked_in" />);
+
+    expect(await screen.findByText('Guest 0')).toBeInTheDocument();
+    expect(api.searchReservations).toHaveBeenCalledWith({
+      text: '',
+      statuses: ['checked_in'],
+      from: null,
+      to: null,
+      offset: 0,
+      limit: PAGE_SIZE,
+    });
+    expect(screen.getByLabelText('Status')).toHaveValue('checked_in');
+  });
+
   it('searches by the typed text and the chosen status and dates', async () => {
     renderInDesk(<ReservationsScreen />);
     await screen.findByText('Guest 0');

@@ -10,10 +10,10 @@ import { navigate } from '../routes.ts';
 /** Rows fetched per request as the list scrolls. */
 export const PAGE_SIZE = 200;
 
-/** Search box, filters and the virtualised list of every matching reservation. */
-export function ReservationsScreen() {
+/** Search box, filters and the virtualised list of every matching reservation; `status` starts the status filter. */
+export function ReservationsScreen({ status: initialStatus }: { status?: ReservationStatus | undefined } = {}) {
   const [text, setText] = useState('');
-  const [status, setStatus] = useState<ReservationStatus | ''>('');
+  const [status, setStatus] = useState<ReservationStatus | ''>(initialStatus ?? '');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [total, setTotal] = useState(0);

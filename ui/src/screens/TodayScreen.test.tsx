@@ -13,7 +13,7 @@ const SECOND = reservation({ id: 'r-2', guest_name: 'Tom Berg', confirmation: 'H
 const LEAVING = reservation({ id: 'r-3', guest_name: 'Lea Weber', status: 'checked_in', arrival: '2026-03-12', departure: '2026-03-14' });
 
 beforeEach(() => {
-  vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [ARRIVING, SECOND], departures: [LEAVING], in_house: [LEAVING] });
+  vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [ARRIVING, SECOND], departures: [LEAVING], in_house: [LEAVING], in_house_total: 1 });
   vi.mocked(api.checkIn).mockResolvedValue({ ...ARRIVING, status: 'checked_in' });
   vi.mocked(api.checkOut).mockResolvedValue({ ...LEAVING, status: 'checked_out' });
 });
@@ -60,6 +60,26 @@ describe('TodayScreen', () => {
 
     expect(await screen.findByRole('alert')).toHaveTextContent('Check-out needs a zero balance');
     expect(screen.getByText('Settle the folio, then check out again.')).toBeInTheDocument();
+  });
+
+  it('shows the count of all in-house stays and links to the rest when the list is cut', async () => {
+    const shown = Array.from({ length: 3 }, (_, i) => reservation({ id: `h-${i}`, guest_name: `Guest ${i}`, status: 'checked_in' }));
+    vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [], departures: [], in_house: shown, in_house_total: 9_985 });
+    renderInDesk(<TodayScreen />);
+
+    const inHouse = within(await screen.findByRole('region', { name: /In house/ }));
+    expect(await inHouse.findAllByRole('listitem')).toHaveLength(3);
+    expect(inHouse.getByRole('heading', { name: 'In house 9985' })).toBeInTheDocument();
+    expect(inHouse.getByText(/The first 3 of 9985 by name/)).toBeInTheDocument();
+    expect(inHouse.getByRole('link', { name: 'All 9985' })).toHaveAttribute('href', '#/reservations?status=checked_in');
+  });
+
+  it('says nothing more when every in-house stay is listed', async () => {
+    renderInDesk(<TodayScreen />);
+
+    const inHouse = within(await screen.findByRole('region', { name: /In house/ }));
+    expect(await inHouse.findByText('Lea Weber')).toBeInTheDocument();
+    expect(inHouse.queryByText(/The first/)).not.toBeInTheDocument();
   });
 
   it('opens a walk-in', async () => {

@@ -6,7 +6,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { shortDate } from '../dates.ts';
 import { useAction, useLoad, useRoomLookup, useVerdict } from '../desk.tsx';
 import type { Reservation } from '../records.ts';
-import { navigate } from '../routes.ts';
+import { href, navigate, type Route } from '../routes.ts';
 
 /** Moves focus between the rows of a list with the arrow keys. */
 function moveFocus(event: KeyboardEvent<HTMLElement>) {
@@ -27,17 +27,25 @@ interface StayListProps {
   empty: string;
   /** The row's main action (check in, check out), also run by Enter on a selected row. */
   action?: { label: string; run: (stay: Reservation) => void; enabled: (stay: Reservation) => boolean; blockedBy?: string | undefined };
+  /** How many stays there are in all, when `stays` holds only the first ones, and where the rest are. */
+  more?: { total: number; route: Route } | undefined;
 }
 
 /** A list of stays for the day; rows are focusable, arrows move, Enter runs the action. */
-export function StayList({ title, stays, empty, action }: StayListProps) {
+export function StayList({ title, stays, empty, action, more }: StayListProps) {
   const roomOf = useRoomLookup();
   const id = title.toLowerCase().replaceAll(' ', '-');
+  const total = Math.max(more?.total ?? 0, stays.length);
   return (
     <section className="panel stay-list" aria-labelledby={id}>
       <h2 id={id}>
-        {title} <span className="count">{stays.length}</span>
+        {title} <span className="count">{total}</span>
       </h2>
+      {more !== undefined && total > stays.length && (
+        <p className="muted stay-list__more">
+          The first {stays.length} of {total} by name. <a href={href(more.route)}>All {total}</a>
+        </p>
+      )}
       {stays.length === 0 ? (
         <p className="muted">{empty}</p>
       ) : (
@@ -146,7 +154,12 @@ export function TodayScreen() {
             blockedBy: blocked(checkOutVerdict),
           }}
         />
-        <StayList title="In house" stays={day.data?.in_house ?? []} empty="Nobody in house." />
+        <StayList
+          title="In house"
+          stays={day.data?.in_house ?? []}
+          empty="Nobody in house."
+          more={{ total: day.data?.in_house_total ?? 0, route: { screen: 'reservations', status: 'checked_in' } }}
+        />
       </div>
     </section>
   );
