@@ -238,6 +238,90 @@ pub async fn create_enrollment_code(
     Ok(code)
 }
 
+/// One enrolled device of a property, as the admin lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: Uuid,
+    pub name: String,
+    /// The prefix of its provisional confirmation numbers.
+    pub prefix: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// The property's devices, in the order they enrolled.
+pub async fn list_devices(store: &Store, property_code: &str) -> Result<Vec<DeviceInfo>, AdminError> {
+    let property = property_id(store, property_code).await?;
+    let rows = sqlx::query(
+        "SELECT id, name, prefix, enrolled_at, revoked FROM devices WHERE property_id = $1 ORDER BY enrolled_at, id",
+    )
+    .bind(property.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            Ok(DeviceInfo {
+                id: Uuid::parse_str(&id).map_err(|err| AdminError::Invalid(format!("stored device id: {err}")))?,
+                name: row.try_get("name")?,
+                prefix: row.try_get("prefix")?,
+                enrolled_at: DateTime::from_timestamp_millis(row.try_get("enrolled_at")?).unwrap_or_default(),
+                revoked: row.try_get::<i64, _>("revoked")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a device of the property, named by id or by its name (a lost tablet, a
+/// replaced PC): its credential and every session signed in on it stop working at
+/// their next request, and the other desks see it revoked. Re-enrolling the
+/// machine takes a new enrollment code and makes a new device.
+pub async fn revoke_device(
+    store: &Store,
+    property_code: &str,
+    device: &str,
+    channel: &str,
+    now: DateTime<Utc>,
+) -> Result<DeviceInfo, AdminError> {
+    let devices = list_devices(store, property_code).await?;
+    let wanted = device.trim();
+    let matching: Vec<&DeviceInfo> = devices
+        .iter()
+        .filter(|d| Uuid::parse_str(wanted).is_ok_and(|id| id == d.id) || d.name.eq_ignore_ascii_case(wanted))
+        .collect();
+    let found = match matching.as_slice() {
+        [one] => (*one).clone(),
+        [] => {
+            let known: Vec<String> = devices.iter().map(|d| format!("{} ({})", d.name, d.id)).collect();
+            let known = if known.is_empty() { "none is enrolled".to_owned() } else { known.join(", ") };
+            return Err(AdminError::Invalid(format!(
+                "property {property_code} has no device `{wanted}`; its devices: {known}"
+            )));
+        }
+        several => {
+            return Err(AdminError::Invalid(format!(
+                "{} devices are named `{wanted}`: name one by its id ({})",
+                several.len(),
+                several.iter().map(|d| d.id.to_string()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    };
+    let property = property_id(store, property_code).await?;
+    let mut tx = AdminTx::begin(store, property, now).await?;
+    sqlx::query("UPDATE devices SET revoked = 1 WHERE id = $1 AND property_id = $2")
+        .bind(found.id.to_string())
+        .bind(property.to_string())
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("UPDATE sessions SET revoked = 1 WHERE device_id = $1")
+        .bind(found.id.to_string())
+        .execute(tx.conn())
+        .await?;
+    tx.upsert(EntityKind::Device, found.id, admin::device_fields(&found.name, &found.prefix, true)).await?;
+    tx.commit(channel).await?;
+    Ok(DeviceInfo { revoked: true, ..found })
+}
+
 // ---- enrollment and sessions (API) ---------------------------------------------------
 
 fn random_prefix() -> String {

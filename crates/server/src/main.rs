@@ -189,6 +189,26 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// List the property's enrolled devices.
+    Devices {
+        #[command(flatten)]
+        db: Database,
+        /// Code of the property.
+        #[arg(long)]
+        property: String,
+    },
+    /// Revoke a device (lost, stolen or replaced): it and every session on it are
+    /// refused from their next request. Enroll the machine again with a new code.
+    RevokeDevice {
+        #[command(flatten)]
+        db: Database,
+        /// Code of the property.
+        #[arg(long)]
+        property: String,
+        /// The device's id or name, as `devices` lists them.
+        #[arg(long)]
+        device: String,
+    },
     /// Make a one-time code that enrolls one device to the property.
     EnrollmentCode {
         #[command(flatten)]
@@ -248,6 +268,8 @@ impl Command {
             | Command::CreateUser { db, .. }
             | Command::Backup { db, .. }
             | Command::Restore { db, .. }
+            | Command::Devices { db, .. }
+            | Command::RevokeDevice { db, .. }
             | Command::EnrollmentCode { db, .. } => db,
         };
         let settings = db.settings()?;
@@ -403,6 +425,29 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             let code =
                 auth::create_enrollment_code(&store, &property, ttl, now).await.map_err(|err| err.to_string())?;
             println!("{code}");
+            store.close().await;
+        }
+        Command::Devices { property, .. } => {
+            let store = open(&settings).await?;
+            let devices = auth::list_devices(&store, &property).await.map_err(|err| err.to_string())?;
+            for device in devices {
+                let state = if device.revoked { "revoked" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    device.id,
+                    device.name,
+                    device.prefix,
+                    device.enrolled_at.to_rfc3339()
+                );
+            }
+            store.close().await;
+        }
+        Command::RevokeDevice { property, device, .. } => {
+            let store = open(&settings).await?;
+            let revoked = auth::revoke_device(&store, &property, &device, &live_channel, now)
+                .await
+                .map_err(|err| err.to_string())?;
+            println!("revoked {} ({})", revoked.name, revoked.id);
             store.close().await;
         }
     }

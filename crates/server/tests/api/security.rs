@@ -251,3 +251,57 @@ async fn every_endpoint_denies_another_propertys_data() {
         "P2's live stream heard nothing of P1's pushes"
     );
 }
+
+/// A lost tablet is revoked from the admin command line: its session is refused at
+/// its next request, it cannot sign in again, the other desks see it revoked, and
+/// a name that is not one of the property's devices is refused, naming them.
+#[tokio::test]
+async fn a_revoked_device_loses_access_at_its_next_request() {
+    let server = Server::start().await;
+    let tablet = server.device("P1", "house").await;
+    let desk = server.device("P1", "desk").await;
+    let devices = frontdesk_server::auth::list_devices(&server.store, "P1").await.expect("devices");
+    assert_eq!(devices.len(), 2, "two enrolled: {devices:?}");
+    assert_eq!(tablet.pull_raw(&json!({"protocol": 1})).await.status(), 200, "the tablet syncs");
+
+    let unknown = frontdesk_server::auth::revoke_device(&server.store, "P1", "lost phone", "x", chrono::Utc::now())
+        .await
+        .expect_err("no such device");
+    assert!(unknown.to_string().contains("has no device `lost phone`"), "{unknown}");
+    let revoked = frontdesk_server::auth::revoke_device(
+        &server.store,
+        "P1",
+        &tablet.enrollment.device_id.to_string(),
+        "x",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("revoked");
+    assert!(revoked.revoked);
+
+    let response = tablet.pull_raw(&json!({"protocol": 1})).await;
+    assert_eq!(response.status(), 401, "its session is refused at the next request");
+    let body: Value = response.json().await.expect("error body");
+    assert_eq!(body["code"], json!("revoked_token"));
+    let sign_in = tablet
+        .http
+        .post(tablet.url("/v1/sessions"))
+        .header(
+            sync_core::protocol::DEVICE_HEADER,
+            format!("{}:{}", tablet.enrollment.device_id, tablet.enrollment.device_secret),
+        )
+        .json(&json!({"username": "house", "password": crate::support::PASSWORD}))
+        .send()
+        .await
+        .expect("sign-in request");
+    assert_eq!(sign_in.status(), 401, "the tablet cannot sign in again");
+    let record = desk
+        .pull_everything()
+        .await
+        .into_iter()
+        .rev()
+        .find(|c| c.record_id == tablet.enrollment.device_id)
+        .expect("the desk hears of the revocation");
+    assert_eq!(record.record.as_ref().and_then(|r| r.get("revoked")), Some(&json!(true)));
+    assert_eq!(desk.pull_raw(&json!({"protocol": 1})).await.status(), 200, "the other desk goes on");
+}
