@@ -31,7 +31,16 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let args = Args::parse();
+    // A provisioning file that cannot be read is reported on the enroll screen
+    // (startup provisioning's error); the flags alone still apply.
+    let parsed = Args::parse();
+    let (args, file_error) = match parsed.clone().provisioned(&state::Provisioning::default_places()) {
+        Ok(args) => (args, None),
+        Err(err) => {
+            tracing::error!("provisioning file: {err}");
+            (parsed, Some(err))
+        }
+    };
     let demo = AutoSignIn::from_env();
     tauri::Builder::default()
         .setup(move |app| {
@@ -47,7 +56,7 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(AppState::open(&path))?;
             app.manage(state);
             events::forward(app.handle().clone());
-            provision::start(app.handle().clone(), args.clone(), demo.clone());
+            provision::start(app.handle().clone(), args.clone(), demo.clone(), file_error.clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -25,12 +25,15 @@ pub async fn enroll(desk: &Desk, server_url: &str, code: &str, device_name: &str
 /// Runs startup provisioning in the background: enroll when the desk is not enrolled
 /// and a server and code were given, then the demo sign-in when one is configured.
 /// `session_state` waits for it, and reports its failure.
-pub fn start<R: Runtime>(app: AppHandle<R>, args: Args, demo: Option<AutoSignIn>) {
+pub fn start<R: Runtime>(app: AppHandle<R>, args: Args, demo: Option<AutoSignIn>, file_error: Option<String>) {
     let guard = app.state::<AppState>().begin_provisioning();
     tauri::async_runtime::spawn(async move {
         let mut guard = guard;
         let state = app.state::<AppState>();
-        let outcome = provision(&state.desk, &args, demo).await;
+        let outcome = match file_error {
+            Some(err) => Err(AppError::invalid_input(format!("The provisioning file cannot be used: {err}"))),
+            None => provision(&state.desk, &args, demo).await,
+        };
         if let Err(err) = &outcome {
             tracing::warn!("startup provisioning failed: {err}");
         }

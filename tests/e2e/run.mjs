@@ -168,10 +168,14 @@ async function main() {
         created.push(desk);
         return desk;
       },
-      /** A new desk enrolled with a fresh code, `user` signed in, first sync done. */
-      async enrolledDesk(name, user = 'frontdesk') {
+      /**
+       * A new desk enrolled with a fresh code, `user` signed in, first sync done; `viaFile`:
+       * enrolled by a provisioning file holding a rollout code, with no typing.
+       */
+      async enrolledDesk(name, user = 'frontdesk', { viaFile = false } = {}) {
         const desk = context.desk(name);
-        await desk.open({ enroll: { server: server.url, code: await server.enrollmentCode() } });
+        const code = await server.enrollmentCode({ rollout: viaFile });
+        await desk.open({ enroll: { server: server.url, code, file: viaFile } });
         await desk.signIn(user);
         await desk.waitSync('Synced', { nudge: 10_000 });
         return desk;

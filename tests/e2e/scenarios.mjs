@@ -342,7 +342,8 @@ const SCREENS = [
 ];
 
 async function mainScreens(t) {
-  const desk = await t.enrolledDesk('Desk 4');
+  // Enrolled the way property IT rolls desks out: a provisioning file with a rollout code.
+  const desk = await t.enrolledDesk('Desk 4', 'frontdesk', { viaFile: true });
   const { statSync } = await import('node:fs');
   for (const [link, heading, file] of SCREENS) {
     await desk.nav(link, heading);

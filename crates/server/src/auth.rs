@@ -224,18 +224,58 @@ pub async fn create_enrollment_code(
     ttl: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<String, AdminError> {
+    new_enrollment_code(store, property_code, ttl, false, now).await
+}
+
+/// Makes a property-wide enrollment code for a rollout: it enrolls any number of
+/// devices (a provisioning file on a desk image) until it expires or
+/// [`revoke_enrollment_code`] withdraws it.
+pub async fn create_rollout_code(
+    store: &Store,
+    property_code: &str,
+    ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<String, AdminError> {
+    new_enrollment_code(store, property_code, ttl, true, now).await
+}
+
+async fn new_enrollment_code(
+    store: &Store,
+    property_code: &str,
+    ttl: chrono::Duration,
+    reusable: bool,
+    now: DateTime<Utc>,
+) -> Result<String, AdminError> {
     let property = property_id(store, property_code).await?;
     let code = random_code();
     sqlx::query(
-        "INSERT INTO enrollment_codes (code_hash, property_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO enrollment_codes (code_hash, property_id, expires_at, created_at, reusable) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(digest(&normalise_code(&code)))
     .bind(property.to_string())
     .bind(millis(now + ttl))
     .bind(millis(now))
+    .bind(i64::from(reusable))
     .execute(store.pool())
     .await?;
     Ok(code)
+}
+
+/// Withdraws an enrollment code of the property (a provisioning file that leaked,
+/// a rollout that is over): no device enrolls with it any more. Devices it already
+/// enrolled keep working (revoke them one by one with [`revoke_device`]).
+pub async fn revoke_enrollment_code(store: &Store, property_code: &str, code: &str) -> Result<(), AdminError> {
+    let property = property_id(store, property_code).await?;
+    let done = sqlx::query("UPDATE enrollment_codes SET revoked = 1 WHERE code_hash = $1 AND property_id = $2")
+        .bind(digest(&normalise_code(code)))
+        .bind(property.to_string())
+        .execute(store.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AdminError::Invalid(format!("property {property_code} has no enrollment code `{}`", code.trim())));
+    }
+    Ok(())
 }
 
 /// One enrolled device of a property, as the admin lists it.
@@ -338,15 +378,15 @@ pub async fn enroll(store: &Store, request: &EnrollRequest, now: DateTime<Utc>) 
     let bad_code = || {
         AppError::unauthorized(
             "bad_enrollment_code",
-            "the enrollment code is unknown, used or expired: ask for a new one",
+            "the enrollment code is unknown, used, expired or withdrawn: ask for a new one",
         )
     };
     let mut write = store.begin_write().await?;
     // Claimed by one conditional UPDATE, so two devices racing with one code cannot
     // both get it (the second finds it used).
     let row = sqlx::query(
-        "UPDATE enrollment_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 \
-         RETURNING property_id",
+        "UPDATE enrollment_codes SET used_at = $1 WHERE code_hash = $2 AND (used_at IS NULL OR reusable = 1) \
+         AND revoked = 0 AND expires_at > $1 RETURNING property_id",
     )
     .bind(millis(now))
     .bind(digest(&normalise_code(&request.code)))

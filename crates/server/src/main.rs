@@ -209,7 +209,8 @@ enum Command {
         #[arg(long)]
         device: String,
     },
-    /// Make a one-time code that enrolls one device to the property.
+    /// Make a one-time code that enrolls one device to the property (or, with
+    /// --rollout, a property-wide code for a provisioning file).
     EnrollmentCode {
         #[command(flatten)]
         db: Database,
@@ -219,6 +220,21 @@ enum Command {
         /// How long the code stays valid [file: sessions.enrollment_code_hours; default: 24].
         #[arg(long, value_parser = within(ranges::ENROLLMENT_CODE_HOURS))]
         ttl_hours: Option<u32>,
+        /// A code that enrolls any number of devices until it expires or is revoked
+        /// (revoke-enrollment-code): for a provisioning file on a desk image.
+        #[arg(long)]
+        rollout: bool,
+    },
+    /// Withdraw an enrollment code: no device enrolls with it any more.
+    RevokeEnrollmentCode {
+        #[command(flatten)]
+        db: Database,
+        /// Code of the property.
+        #[arg(long)]
+        property: String,
+        /// The enrollment code, as printed.
+        #[arg(long)]
+        code: String,
     },
 }
 
@@ -270,7 +286,8 @@ impl Command {
             | Command::Restore { db, .. }
             | Command::Devices { db, .. }
             | Command::RevokeDevice { db, .. }
-            | Command::EnrollmentCode { db, .. } => db,
+            | Command::EnrollmentCode { db, .. }
+            | Command::RevokeEnrollmentCode { db, .. } => db,
         };
         let settings = db.settings()?;
         Ok(match self {
@@ -418,13 +435,23 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 println!("the database it replaced is kept as {}", replaced.display());
             }
         }
-        Command::EnrollmentCode { property, ttl_hours, .. } => {
+        Command::EnrollmentCode { property, ttl_hours, rollout, .. } => {
             let store = open(&settings).await?;
             let hours = ttl_hours.or(settings.enrollment_code_hours).unwrap_or(defaults::ENROLLMENT_CODE_HOURS);
             let ttl = chrono::Duration::hours(i64::from(hours));
-            let code =
-                auth::create_enrollment_code(&store, &property, ttl, now).await.map_err(|err| err.to_string())?;
+            let code = if rollout {
+                auth::create_rollout_code(&store, &property, ttl, now).await
+            } else {
+                auth::create_enrollment_code(&store, &property, ttl, now).await
+            }
+            .map_err(|err| err.to_string())?;
             println!("{code}");
+            store.close().await;
+        }
+        Command::RevokeEnrollmentCode { property, code, .. } => {
+            let store = open(&settings).await?;
+            auth::revoke_enrollment_code(&store, &property, &code).await.map_err(|err| err.to_string())?;
+            println!("revoked");
             store.close().await;
         }
         Command::Devices { property, .. } => {

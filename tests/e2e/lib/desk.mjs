@@ -2,6 +2,7 @@
 // its own store file, and the few things a receptionist does and reads, found the way a
 // receptionist finds them: by label, by button text, by the sync indicator's status role.
 
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { remote } from 'webdriverio';
@@ -74,10 +75,17 @@ export class Desk {
     this.browser = undefined;
   }
 
-  /** Starts the app; with `enroll` ({server, code}) a new desk enrolls itself at start. */
+  /**
+   * Starts the app; with `enroll` ({server, code}) a new desk enrolls itself at start, from
+   * flags, or with `enroll.file` from a provisioning file as property IT would roll it out.
+   */
   async open({ enroll } = {}) {
     const args = ['--store', this.store, '--device-name', this.name];
-    if (enroll !== undefined) {
+    if (enroll?.file) {
+      const file = `${this.store}.provisioning.toml`;
+      await writeFile(file, `server = "${enroll.server}"\nenrollment_code = "${enroll.code}"\n`);
+      args.push('--provisioning', file);
+    } else if (enroll !== undefined) {
       args.push('--server', enroll.server, '--enroll-code', enroll.code);
     }
     this.browser = await remote({

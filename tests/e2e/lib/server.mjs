@@ -40,9 +40,9 @@ export class SyncServer {
     return this.admin(['seed-demo', '--property', 'DEMO']);
   }
 
-  /** A fresh one-time enrollment code for one desk. */
-  async enrollmentCode() {
-    const out = await this.admin(['enrollment-code', '--property', 'DEMO']);
+  /** A fresh one-time enrollment code for one desk; `rollout`: one for many desks. */
+  async enrollmentCode({ rollout = false } = {}) {
+    const out = await this.admin(['enrollment-code', '--property', 'DEMO', ...(rollout ? ['--rollout'] : [])]);
     const code = out.split('\n').map((line) => line.trim()).filter((line) => line !== '').at(-1);
     if (code === undefined || !/^[A-Z0-9-]{6,}$/.test(code)) {
       throw new Error(`frontdesk-server enrollment-code printed no code: ${JSON.stringify(out)}`);

@@ -305,3 +305,37 @@ async fn a_revoked_device_loses_access_at_its_next_request() {
     assert_eq!(record.record.as_ref().and_then(|r| r.get("revoked")), Some(&json!(true)));
     assert_eq!(desk.pull_raw(&json!({"protocol": 1})).await.status(), 200, "the other desk goes on");
 }
+
+/// A rollout code (one provisioning file for every desk of an image) enrolls many
+/// devices until an admin withdraws it; a one-time code enrolls one.
+#[tokio::test]
+async fn a_rollout_code_enrolls_many_desks_until_it_is_withdrawn() {
+    let server = Server::start().await;
+    let code = frontdesk_server::auth::create_rollout_code(
+        &server.store,
+        "P1",
+        chrono::Duration::hours(24 * 7),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("a rollout code");
+    let http = reqwest::Client::new();
+    let enroll = |name: &'static str| {
+        let http = http.clone();
+        let url = server.url("/v1/enroll");
+        let code = code.clone();
+        async move { http.post(url).json(&json!({"code": code, "device_name": name})).send().await.expect("enroll") }
+    };
+    for name in ["Reception 1", "Reception 2", "Back office"] {
+        assert_eq!(enroll(name).await.status(), 200, "{name} enrolls with the one code");
+    }
+    frontdesk_server::auth::revoke_enrollment_code(&server.store, "P1", &code).await.expect("withdrawn");
+    let refused = enroll("Reception 3").await;
+    assert_eq!(refused.status(), 401, "a withdrawn code enrolls nobody");
+    let body: Value = refused.json().await.expect("error body");
+    assert_eq!(body["code"], json!("bad_enrollment_code"));
+    let devices = frontdesk_server::auth::list_devices(&server.store, "P1").await.expect("devices");
+    assert_eq!(devices.len(), 3, "the desks it enrolled keep working: {devices:?}");
+    let wrong = frontdesk_server::auth::revoke_enrollment_code(&server.store, "P2", &code).await;
+    assert!(wrong.is_err(), "another property cannot withdraw it");
+}
