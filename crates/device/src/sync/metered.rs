@@ -1,9 +1,11 @@
 //! Whether the connection is metered (a mobile hotspot, a capped line), so the
 //! worker can hold syncing there when the settings say so.
 //!
-//! On Linux the answer is NetworkManager's `Metered` property on the system bus.
-//! Where NetworkManager does not run, and on systems this module does not ask
-//! yet (Windows, macOS), the answer is "unknown", and unknown never holds sync.
+//! On Linux the answer is NetworkManager's `Metered` property on the system bus;
+//! on Windows, the cost of the internet connection profile (a fixed or variable
+//! data plan, over its limit, or roaming). Where neither answers (no
+//! NetworkManager; macOS, which this module does not ask yet) the answer is
+//! "unknown", and unknown never holds sync.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -53,7 +55,25 @@ async fn ask_system() -> Metered {
     network_manager().await.map_or(Metered::Unknown, Metered::from_network_manager)
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
+async fn ask_system() -> Metered {
+    use windows::Networking::Connectivity::{NetworkCostType, NetworkInformation};
+    // The WinRT calls answer at once; on a blocking thread all the same.
+    let cost = tokio::task::spawn_blocking(|| {
+        let cost = NetworkInformation::GetInternetConnectionProfile()?.GetConnectionCost()?;
+        Ok::<_, windows::core::Error>((cost.NetworkCostType()?, cost.OverDataLimit()?, cost.Roaming()?))
+    })
+    .await;
+    match cost {
+        Ok(Ok((_, true, _) | (_, _, true))) => Metered::Yes,
+        Ok(Ok((kind, ..))) if kind == NetworkCostType::Fixed || kind == NetworkCostType::Variable => Metered::Yes,
+        Ok(Ok((kind, ..))) if kind == NetworkCostType::Unrestricted => Metered::No,
+        // No internet profile (offline), or the system does not say.
+        _ => Metered::Unknown,
+    }
+}
+
+#[cfg(not(any(target_os = "linux", windows)))]
 async fn ask_system() -> Metered {
     Metered::Unknown
 }
