@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::outbox::{pending_for, rebase};
-use crate::store::{Store, keys, parse_fields, to_json, write_meta};
+use crate::store::{Store, keys, parse_fields, read_meta, to_json, write_meta};
 
 /// What a pulled page did to the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +136,10 @@ impl Store {
             }
         }
 
+        // The first pull copies the hotel as it is: its records get no history line
+        // here. Afterwards a record new to this desk was made on another one, and its
+        // creation is a line of its history like any change.
+        let first_pull = read_meta(&mut tx, keys::CURSOR).await?.is_none();
         let mut applied = PullApplied::default();
         let mut history = Vec::new();
         let mut order: Vec<(EntityKind, Uuid)> = Vec::new();
@@ -199,6 +203,10 @@ impl Store {
                 (None, Some(record)) => Some(record),
                 (None, None) => None,
             };
+            let (op, before) = match before {
+                None if !first_pull && op == "update" => ("insert", Some(Fields::new())),
+                before => (op, before),
+            };
             if let (Some(before), Some(after)) = (&before, after)
                 && let Some((old, new)) =
                     diff(before, after).or_else(|| (op == "delete").then(|| (Fields::new(), Fields::new())))
@@ -207,7 +215,7 @@ impl Store {
                     entity: change.entity,
                     record_id: change.record_id,
                     op,
-                    before: Some(to_json(&old)?),
+                    before: if op == "insert" { None } else { Some(to_json(&old)?) },
                     after: Some(to_json(&new)?),
                     user_id: change.user_id,
                     device_id: change.device_id,

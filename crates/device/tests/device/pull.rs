@@ -119,3 +119,24 @@ async fn a_large_page_is_applied_in_one_transaction() {
     assert_eq!(applied.records, 2_000);
     assert_eq!(desk.store.room_board().await.expect("board").len(), 2_004);
 }
+
+/// A record another desk made arrives with a history line of its creation (the
+/// first pull, a copy of the hotel, writes none: the desk seeded here made none).
+#[tokio::test]
+async fn a_record_made_on_another_desk_arrives_with_its_creation_in_history() {
+    let desk = Desk::new().await;
+    let seeded = desk.store.history(EntityKind::Room, desk.room("302").id).await.expect("history");
+    assert!(seeded.is_empty(), "the first pull writes no history: {seeded:?}");
+    let id = uuid::Uuid::now_v7();
+    let guest = json!({"id": id, "first_name": "Grace", "last_name": "Hopper", "email": "grace@example.org",
+        "phone": null, "loyalty_number": null, "loyalty_tier": null, "preferences": [], "notes": [], "tags": [],
+        "last_interaction_at": null});
+    let guest = guest.as_object().expect("an object").clone();
+    desk.store.apply_pulled(&[change(EntityKind::Guest, guest, 1)], Cursor::after(8)).await.expect("pull");
+    let history = desk.store.history(EntityKind::Guest, id).await.expect("history");
+    assert_eq!(history.len(), 1, "one line: {history:?}");
+    let line = &history[0];
+    assert_eq!((line.op.as_str(), line.origin.as_str()), ("insert", "server"));
+    assert!(line.before.is_none(), "nothing before a creation");
+    assert_eq!(line.after.as_ref().expect("after")["last_name"], "Hopper");
+}
