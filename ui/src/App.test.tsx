@@ -57,6 +57,18 @@ describe('first run', () => {
     expect(screen.getByText('Hotel Lisboa · Front desk 1')).toBeInTheDocument();
   });
 
+  it('says why the automatic setup failed, and lets the desk be enrolled by hand', async () => {
+    vi.mocked(api.sessionState).mockResolvedValue({
+      device: null,
+      user: null,
+      provisioning_error: { code: 'invalid_input', message: 'The provisioning file cannot be used: provisioning.toml: unknown field `enroll`' },
+    });
+    render(<App />);
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('The automatic setup of this desk did not work: The provisioning file cannot be used');
+    expect(screen.getByRole('button', { name: 'Enroll device' })).toBeEnabled();
+  });
+
   it('says what is wrong beside each enrollment field', async () => {
     vi.mocked(api.sessionState).mockResolvedValue({ device: null, user: null });
     render(<App />);

@@ -67,7 +67,8 @@ export function App() {
     );
   }
   if (session.device === null) {
-    return <EnrollScreen onEnrolled={setSession} />;
+    const failed = session.provisioning_error;
+    return <EnrollScreen onEnrolled={setSession} setupFailure={failed === undefined || failed === null ? undefined : toAppError(failed)} />;
   }
   if (session.user === null) {
     return <SignInScreen device={session.device} onSignedIn={setSession} />;

@@ -164,6 +164,11 @@ export interface SessionState {
   device: EnrolledDevice | null;
   /** None until someone signs in. */
   user: SignedInUser | null;
+  /**
+   * Why setting this desk up at start (from flags or a provisioning file) failed, as the
+   * serialised `{code, message, field?}`; only `session_state` says it.
+   */
+  provisioning_error?: { code: string; message: string; field?: string } | null;
 }
 
 export function sessionState(): Promise<SessionState> {

@@ -55,6 +55,23 @@ describe('GuestsScreen', () => {
 
     expect(api.updateGuest).toHaveBeenCalledWith('g-1', { add_tags: ['returning'] });
   });
+
+  it('saves only the contact detail the receptionist changed', async () => {
+    const sarah = guest({ email: 'sarah@example.org', phone: '+351 210 000 000' });
+    vi.mocked(api.searchGuests).mockResolvedValue([sarah]);
+    vi.mocked(api.updateGuest).mockResolvedValue({ ...sarah, phone: '+351 910 000 000' });
+    renderInDesk(<GuestsScreen />);
+
+    await userEvent.click(await screen.findByRole('button', { name: /Johnson, Sarah/ }));
+    expect(screen.getByRole('button', { name: 'Save contact' })).toBeDisabled();
+    const phone = screen.getByLabelText('Phone');
+    await userEvent.clear(phone);
+    await userEvent.type(phone, '+351 910 000 000');
+    await userEvent.click(screen.getByRole('button', { name: 'Save contact' }));
+
+    // The email another desk may have changed meanwhile is not written back.
+    expect(api.updateGuest).toHaveBeenCalledWith('g-1', { phone: '+351 910 000 000' });
+  });
 });
 
 describe('ServiceRequestsScreen', () => {

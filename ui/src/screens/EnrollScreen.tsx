@@ -1,14 +1,17 @@
 import { useState, type FormEvent } from 'react';
 
-import { enroll, type SessionState } from '../api.ts';
+import { enroll, type AppError, type SessionState } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Field } from '../components/Field.tsx';
 import { useAction } from '../desk.tsx';
 
 const FIELDS = { serverUrl: 'server_url', code: 'code', deviceName: 'device_name' } as const;
 
-/** First run: points this device at the property's sync server with an enrollment code. */
-export function EnrollScreen({ onEnrolled }: { onEnrolled: (state: SessionState) => void }) {
+/**
+ * First run: points this device at the property's sync server with an enrollment code.
+ * `setupFailure`: why the automatic setup (flags or a provisioning file) did not enroll it.
+ */
+export function EnrollScreen({ onEnrolled, setupFailure }: { onEnrolled: (state: SessionState) => void; setupFailure?: AppError | undefined }) {
   const [serverUrl, setServerUrl] = useState('');
   const [code, setCode] = useState('');
   const [deviceName, setDeviceName] = useState('');
@@ -45,6 +48,12 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (state: SessionState)
       <form className="panel gate__form" onSubmit={submit} noValidate aria-labelledby="enroll-title">
         <h1 id="enroll-title">Set up this device</h1>
         <p className="muted">Connect it to your property's sync server once; staff then sign in.</p>
+        {setupFailure !== undefined && action.error === undefined && (
+          <div role="alert" className="notice notice--high">
+            <p>The automatic setup of this desk did not work: {setupFailure.message}</p>
+            <p>Enter the details below, or ask your IT contact to correct the provisioning.</p>
+          </div>
+        )}
         <Field label="Server address" error={serverError('serverUrl')}>
           {(p) => <input {...p} type="url" autoFocus value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} />}
         </Field>

@@ -131,12 +131,40 @@ function EditableList({ label, items, onAdd, onRemove }: { label: string; items:
   );
 }
 
+/**
+ * A contact field as the receptionist edits it: it follows the stored value (another desk
+ * may change it meanwhile) until it is typed in, and only a typed value is saved.
+ */
+function useContactField(stored: string | null) {
+  const [typed, setTyped] = useState<string | undefined>(undefined);
+  const value = typed ?? stored ?? '';
+  const trimmed = value.trim() === '' ? null : value.trim();
+  return {
+    value,
+    set: setTyped,
+    /** The new value when it differs from the stored one, else undefined (nothing to send). */
+    change: typed !== undefined && trimmed !== stored ? trimmed : undefined,
+    reset: () => setTyped(undefined),
+  };
+}
+
 function GuestProfile({ guest }: { guest: Guest }) {
   const action = useAction();
-  const [email, setEmail] = useState(guest.email ?? '');
-  const [phone, setPhone] = useState(guest.phone ?? '');
+  const email = useContactField(guest.email);
+  const phone = useContactField(guest.phone);
   const [note, setNote] = useState('');
   const err = (field: string) => (action.error?.field === field ? action.error.message : undefined);
+  const saveContact = async () => {
+    const edit: { email?: string | null; phone?: string | null } = {};
+    if (email.change !== undefined) edit.email = email.change;
+    if (phone.change !== undefined) edit.phone = phone.change;
+    if (Object.keys(edit).length === 0) return;
+    const saved = await action.run(() => updateGuest(guest.id, edit));
+    if (saved !== undefined) {
+      email.reset();
+      phone.reset();
+    }
+  };
   return (
     <article className="panel" aria-labelledby="guest-name">
       <h2 id="guest-name">{guest.first_name} {guest.last_name}</h2>
@@ -145,13 +173,13 @@ function GuestProfile({ guest }: { guest: Guest }) {
         className="form-row"
         onSubmit={(e) => {
           e.preventDefault();
-          void action.run(() => updateGuest(guest.id, { email: email.trim() === '' ? null : email.trim(), phone: phone.trim() === '' ? null : phone.trim() }));
+          void saveContact();
         }}
         aria-label="Contact details"
       >
-        <Field label="Email" error={err('email')}>{(p) => <input {...p} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
-        <Field label="Phone" error={err('phone')}>{(p) => <input {...p} type="tel" value={phone} onChange={(e) => setPhone(e.target.value)} />}</Field>
-        <button type="submit" disabled={action.busy}>Save contact</button>
+        <Field label="Email" error={err('email')}>{(p) => <input {...p} type="email" value={email.value} onChange={(e) => email.set(e.target.value)} />}</Field>
+        <Field label="Phone" error={err('phone')}>{(p) => <input {...p} type="tel" value={phone.value} onChange={(e) => phone.set(e.target.value)} />}</Field>
+        <button type="submit" disabled={action.busy || (email.change === undefined && phone.change === undefined)}>Save contact</button>
       </form>
       <EditableList
         label="Preferences"
