@@ -18,10 +18,16 @@ const DEVICE: api.EnrolledDevice = {
 const SIGNED_IN: api.SessionState = { device: DEVICE, user: DESK_USER };
 
 let statusHandler: ((state: api.SyncState) => void) | undefined;
+let sessionLost: (() => void) | undefined;
 let progressHandler: ((progress: api.SyncProgress) => void) | undefined;
 
 beforeEach(() => {
   statusHandler = undefined;
+  sessionLost = undefined;
+  vi.mocked(api.onSessionLost).mockImplementation((listener) => {
+    sessionLost = listener;
+    return () => undefined;
+  });
   progressHandler = undefined;
   vi.mocked(api.catalog).mockResolvedValue(CATALOG);
   vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [], departures: [], in_house: [], in_house_total: 0 });
@@ -40,6 +46,17 @@ async function signedIn() {
   render(<App />);
   await screen.findByRole('heading', { level: 1, name: /^Today/ });
 }
+
+describe('a session that ends under the screen', () => {
+  it('goes back to the sign-in screen when a command finds nobody signed in', async () => {
+    await signedIn();
+    vi.mocked(api.sessionState).mockResolvedValue({ device: DEVICE, user: null });
+    act(() => sessionLost?.());
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { level: 1, name: /^Today/ })).not.toBeInTheDocument();
+  });
+});
 
 describe('first run', () => {
   it('enrolls the device, then asks for a sign-in', async () => {

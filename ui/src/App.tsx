@@ -7,6 +7,7 @@ import {
   onSyncAlert,
   onSyncProgress,
   onSyncStatus,
+  onSessionLost,
   sessionState,
   signOut,
   syncNow,
@@ -56,6 +57,10 @@ export function App() {
 
   useEffect(() => {
     sessionState().then(setSession, (reason: unknown) => setError(toAppError(reason)));
+    // A command that finds nobody signed in sends the window back to the sign-in screen.
+    return onSessionLost(() => {
+      sessionState().then(setSession, (reason: unknown) => setError(toAppError(reason)));
+    });
   }, []);
 
   if (session === undefined) {

@@ -17,6 +17,23 @@ beforeEach(() => {
   invokeMock.mockResolvedValue(undefined);
 });
 
+describe('onSessionLost', () => {
+  it('hears a command that found nobody signed in, and nothing else', async () => {
+    const lost = vi.fn();
+    const stop = api.onSessionLost(lost);
+    invokeMock.mockRejectedValueOnce({ code: 'not_found', message: 'no such reservation' });
+    await expect(api.today()).rejects.toMatchObject({ code: 'not_found' });
+    expect(lost).not.toHaveBeenCalled();
+    invokeMock.mockRejectedValueOnce({ code: 'not_signed_in', message: 'Sign in first' });
+    await expect(api.today()).rejects.toMatchObject({ code: 'not_signed_in' });
+    expect(lost).toHaveBeenCalledTimes(1);
+    stop();
+    invokeMock.mockRejectedValueOnce({ code: 'not_signed_in', message: 'Sign in first' });
+    await expect(api.today()).rejects.toMatchObject({ code: 'not_signed_in' });
+    expect(lost).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('appInfo', () => {
   it('invokes the app_info command and returns its answer', async () => {
     const info = { name: 'Frontdesk', version: '0.1.0', protocolVersion: 1 };

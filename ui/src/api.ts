@@ -117,11 +117,29 @@ export function toAppError(reason: unknown): AppError {
   return new AppError('internal', `Unexpected error: ${String(reason)}`);
 }
 
+const sessionLostListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever a command finds nobody signed in (the session ended under the
+ * screen: signed out in another window, or the desk's sign-in was dropped); returns the
+ * unsubscribe. The app then goes back to its sign-in screen.
+ */
+export function onSessionLost(listener: () => void): () => void {
+  sessionLostListeners.add(listener);
+  return () => sessionLostListeners.delete(listener);
+}
+
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (reason) {
-    throw toAppError(reason);
+    const error = toAppError(reason);
+    if (error.code === 'not_signed_in') {
+      for (const listener of sessionLostListeners) {
+        listener();
+      }
+    }
+    throw error;
   }
 }
 
