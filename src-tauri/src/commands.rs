@@ -14,7 +14,7 @@ use frontdesk_device::screens::{
 use frontdesk_device::sync::SyncSettings;
 use frontdesk_device::{
     Folio, GuestEdit, NewCharge, NewGuest, NewMaintenanceReport, NewPayment, NewPosLine, NewPosOrder, NewReservation,
-    NewServiceRequest, ReservationEdit, RoomBoardEntry,
+    NewServiceRequest, ReservationEdit, RoomBlock, RoomBoardEntry,
 };
 use serde::Serialize;
 use sync_core::conflict::ResolutionChoice;
@@ -268,6 +268,21 @@ pub async fn set_room_status(
 ) -> Reply<Room> {
     let session = state.session_for("change_room_status").await?;
     let room = state.store().set_room_cleaning(&session, room_id, cleaning).await?;
+    events::local_change(&app, &[K::Room]).await;
+    Ok(room)
+}
+
+/// Takes a room out of order or out of service for some nights (refused when a stay
+/// holds it then), or makes it available again.
+#[tauri::command]
+pub async fn set_room_availability(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    room_id: Uuid,
+    block: RoomBlock,
+) -> Reply<Room> {
+    let session = state.session_for("change_room_status").await?;
+    let room = state.store().set_room_availability(&session, room_id, block).await?;
     events::local_change(&app, &[K::Room]).await;
     Ok(room)
 }
@@ -658,6 +673,12 @@ mod tests {
         assert_eq!(args.to, TaskStatus::InProgress);
         assert_eq!(args.entity, EntityKind::FolioPosting);
         assert_eq!(args.method, PaymentMethod::Cash);
+        let block: RoomBlock = arg(
+            &json!({"block": {"availability": "out_of_order", "from": "2026-03-14", "until": null, "reason": "Leak"}}),
+            "block",
+        );
+        assert_eq!(block.availability, sync_core::domain::Availability::OutOfOrder);
+        assert_eq!(block.until, None, "open-ended");
     }
 
     #[test]

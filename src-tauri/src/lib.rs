@@ -80,6 +80,7 @@ pub fn run() {
             commands::tape_chart,
             commands::room_board,
             commands::set_room_status,
+            commands::set_room_availability,
             commands::my_tasks,
             commands::progress_task,
             commands::folio,

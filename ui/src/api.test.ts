@@ -140,6 +140,12 @@ describe('command wrappers', () => {
     ['tapeChart', () => api.tapeChart('2026-03-14', 14), 'tape_chart', { from: '2026-03-14', days: 14 }],
     ['roomBoard', () => api.roomBoard(), 'room_board', undefined],
     ['setRoomStatus', () => api.setRoomStatus('room', 'clean'), 'set_room_status', { roomId: 'room', cleaning: 'clean' }],
+    [
+      'setRoomAvailability',
+      () => api.setRoomAvailability('room', { availability: 'out_of_order', from: null, until: null, reason: 'Leak' }),
+      'set_room_availability',
+      { roomId: 'room', block: { availability: 'out_of_order', from: null, until: null, reason: 'Leak' } },
+    ],
     ['myTasks', () => api.myTasks(), 'my_tasks', undefined],
     ['progressTask', () => api.progressTask('t', 'done'), 'progress_task', { taskId: 't', to: 'done' }],
     ['folio', () => api.folio('r'), 'folio', { reservationId: 'r' }],

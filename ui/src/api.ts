@@ -395,6 +395,20 @@ export function setRoomStatus(roomId: Uuid, cleaning: Cleaning): Promise<Room> {
   return call<Room>('set_room_status', { roomId, cleaning });
 }
 
+/** `device::ops::RoomBlock`: a room out of order or service for some nights, or available again. */
+export interface RoomBlock {
+  availability: Availability;
+  /** First blocked night; today when null. */
+  from: IsoDate | null;
+  /** The night after the last blocked one; open-ended when null. */
+  until: IsoDate | null;
+  reason: string | null;
+}
+
+export function setRoomAvailability(roomId: Uuid, block: RoomBlock): Promise<Room> {
+  return call<Room>('set_room_availability', { roomId, block });
+}
+
 /** The signed-in housekeeper's tasks, most urgent first. */
 export function myTasks(): Promise<HousekeepingTask[]> {
   return call<HousekeepingTask[]>('my_tasks');

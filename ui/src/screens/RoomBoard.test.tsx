@@ -39,6 +39,39 @@ describe('RoomBoard', () => {
   });
 });
 
+describe('RoomBoard blocks', () => {
+  it('blocks a room with a reason, and makes a blocked room available again', async () => {
+    const free = room('101');
+    const broken = room('102', { availability: 'out_of_order', blocked_reason: 'Leaking pipe' });
+    vi.mocked(api.roomBoard).mockResolvedValue([
+      { room: free, in_house: null, mismatch: false },
+      { room: broken, in_house: null, mismatch: false },
+    ]);
+    vi.mocked(api.setRoomAvailability).mockResolvedValue(free);
+    renderInDesk(<RoomBoard />);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Block room 101' }));
+    const form = screen.getByRole('form', { name: 'Block room 101' });
+    await userEvent.click(within(form).getByRole('button', { name: 'Block' }));
+    expect(within(form).getByRole('alert')).toHaveTextContent('Say why the room is blocked');
+    expect(api.setRoomAvailability).not.toHaveBeenCalled();
+
+    await userEvent.selectOptions(within(form).getByLabelText('Block as'), 'out_of_service');
+    await userEvent.type(within(form).getByLabelText('Until (optional)'), '2026-03-16');
+    await userEvent.type(within(form).getByLabelText('Reason'), 'Repainting');
+    await userEvent.click(within(form).getByRole('button', { name: 'Block' }));
+    expect(api.setRoomAvailability).toHaveBeenCalledWith(free.id, {
+      availability: 'out_of_service',
+      from: '2026-03-14',
+      until: '2026-03-16',
+      reason: 'Repainting',
+    });
+
+    await userEvent.click(screen.getByRole('button', { name: 'Make room 102 available' }));
+    expect(api.setRoomAvailability).toHaveBeenLastCalledWith(broken.id, { availability: 'available', from: null, until: null, reason: null });
+  });
+});
+
 describe('barSpan', () => {
   it('places a stay on the chart by its nights, clipped to the chart', () => {
     expect(barSpan({ arrival: '2026-03-14', departure: '2026-03-16' }, '2026-03-13', 14)).toEqual({ start: 1, span: 2 });

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 
-import { roomBoard, setRoomStatus, type RoomBoardEntry } from '../api.ts';
+import { roomBoard, setRoomAvailability, setRoomStatus, type RoomBoardEntry } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useAction, useDesk, useLoad, useVerdict } from '../desk.tsx';
-import { words, type Cleaning } from '../records.ts';
+import { words, type Availability, type Cleaning, type Room } from '../records.ts';
 
 const CLEANING: Cleaning[] = ['dirty', 'pickup', 'clean', 'inspected'];
 
@@ -65,6 +65,7 @@ export function RoomBoard() {
             <label className="visually-hidden" htmlFor={`cleaning-${room.id}`}>
               Cleaning status of room {room.number}
             </label>
+            <RoomBlockControl room={room} disabled={blocked || action.busy} run={action.run} today={catalog.business_date} />
             <select
               id={`cleaning-${room.id}`}
               value={room.cleaning}
@@ -82,5 +83,86 @@ export function RoomBoard() {
         ))}
       </ul>
     </section>
+  );
+}
+
+/**
+ * Takes a room out of order or out of service (from a night, optionally until one, with a
+ * reason the housekeepers read), or makes it available again. The desk refuses a block over
+ * nights a stay holds, saying which.
+ */
+function RoomBlockControl({
+  room,
+  disabled,
+  run,
+  today,
+}: {
+  room: Room;
+  disabled: boolean;
+  run: <T>(action: () => Promise<T>) => Promise<T | undefined>;
+  today: string;
+}) {
+  const [open, setOpen] = useState(false);
+  const [availability, setAvailability] = useState<Availability>('out_of_order');
+  const [from, setFrom] = useState(today);
+  const [until, setUntil] = useState('');
+  const [reason, setReason] = useState('');
+  const [missing, setMissing] = useState(false);
+  if (room.availability !== 'available') {
+    return (
+      <button
+        type="button"
+        disabled={disabled}
+        onClick={() => void run(() => setRoomAvailability(room.id, { availability: 'available', from: null, until: null, reason: null }))}
+      >
+        Make room {room.number} available
+      </button>
+    );
+  }
+  if (!open) {
+    return (
+      <button type="button" disabled={disabled} onClick={() => setOpen(true)}>
+        Block room {room.number}
+      </button>
+    );
+  }
+  const id = (name: string) => `block-${name}-${room.id}`;
+  return (
+    <form
+      className="inline-form"
+      aria-label={`Block room ${room.number}`}
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (reason.trim() === '') {
+          setMissing(true);
+          return;
+        }
+        setMissing(false);
+        void run(() =>
+          setRoomAvailability(room.id, { availability, from: from === '' ? null : from, until: until === '' ? null : until, reason: reason.trim() }),
+        ).then((saved) => {
+          if (saved !== undefined) setOpen(false);
+        });
+      }}
+    >
+      <label htmlFor={id('kind')}>Block as</label>
+      <select id={id('kind')} value={availability} onChange={(e) => setAvailability(e.target.value as Availability)}>
+        <option value="out_of_order">out of order</option>
+        <option value="out_of_service">out of service</option>
+      </select>
+      <label htmlFor={id('from')}>From</label>
+      <input id={id('from')} type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+      <label htmlFor={id('until')}>Until (optional)</label>
+      <input id={id('until')} type="date" value={until} min={from} onChange={(e) => setUntil(e.target.value)} />
+      <label htmlFor={id('reason')}>Reason</label>
+      <input id={id('reason')} value={reason} aria-invalid={missing} onChange={(e) => setReason(e.target.value)} />
+      {missing && <p role="alert">Say why the room is blocked: housekeeping and the desk read it</p>}
+      <button type="submit" disabled={disabled}>
+        Block
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </form>
   );
 }
