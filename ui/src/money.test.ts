@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { balanceLines, formatMoney, minorDigits, parseMoney } from './money.ts';
+import { balanceLines, balanceOf, formatMoney, minorDigits, parseMoney } from './money.ts';
 
 describe('formatMoney', () => {
   it.each<[number, string, string]>([
@@ -66,5 +66,15 @@ describe('balanceLines', () => {
 
   it('shows each currency owed, sorted, and leaves settled ones out', () => {
     expect(balanceLines({ USD: 1000, EUR: 23050, GBP: 0 }, 'EUR').map((line) => line.text)).toEqual(['€230.50', '$10.00']);
+  });
+});
+
+describe('balanceOf', () => {
+  it('is charges minus payments per currency, settled currencies left out', () => {
+    const charge = (amount_minor: number, currency = 'EUR') => ({ kind: 'charge' as const, amount_minor, currency });
+    const payment = (amount_minor: number, currency = 'EUR') => ({ kind: 'payment' as const, amount_minor, currency });
+    expect(balanceOf([charge(12000), payment(5000), charge(-1000)])).toEqual({ EUR: 6000 });
+    expect(balanceOf([charge(500, 'USD'), payment(500, 'USD'), charge(100)])).toEqual({ EUR: 100 });
+    expect(balanceOf([])).toEqual({});
   });
 });

@@ -70,6 +70,19 @@ export function parseMoney(text: string, currency: string): { minor: number } | 
 }
 
 /**
+ * Charges minus payments per currency, settled currencies left out: the derived balance of
+ * `sync_core::invariants::balance`, for a part of a folio (one window).
+ */
+export function balanceOf(postings: readonly { kind: 'charge' | 'payment'; amount_minor: number; currency: string }[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const posting of postings) {
+    const signed = posting.kind === 'charge' ? posting.amount_minor : -posting.amount_minor;
+    totals[posting.currency] = (totals[posting.currency] ?? 0) + signed;
+  }
+  return Object.fromEntries(Object.entries(totals).filter(([, minor]) => minor !== 0));
+}
+
+/**
  * The balance lines of a folio, one per currency, settled currencies left out. A folio
  * with nothing owed reads as one zero line in the property's currency.
  */

@@ -83,8 +83,37 @@ describe('FolioScreen', () => {
       code: 'MISC',
       description: 'Minibar',
       quantity: 1,
-      window: null,
+      window: 1,
     });
+  });
+
+  it('splits the bill over windows, each with its balance, and posts on the chosen one', async () => {
+    vi.mocked(api.folio).mockResolvedValue({
+      reservation_id: 'r-42',
+      postings: [
+        posting({}),
+        posting({ id: 'p-5', window: 2, code: 'BAR', description: 'Bar', amount_minor: 1800 }),
+      ],
+      balance: { EUR: 13800 },
+    });
+    vi.mocked(api.postPayment).mockResolvedValue(posting({ id: 'p-6', kind: 'payment' }));
+    renderInDesk(<FolioScreen reservationId="r-42" />);
+
+    const tabs = within(await screen.findByRole('tablist', { name: 'Folio windows' }));
+    expect(await tabs.findByRole('tab', { name: 'Window 1 · €120.00' })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('definition')).toHaveTextContent('€138.00');
+    expect(screen.queryByRole('row', { name: /Bar/ })).not.toBeInTheDocument();
+
+    await userEvent.click(tabs.getByRole('tab', { name: 'Window 2 · €18.00' }));
+    expect(screen.getByRole('row', { name: /Bar/ })).toBeInTheDocument();
+    expect(screen.queryByRole('row', { name: /Room night/ })).not.toBeInTheDocument();
+
+    await userEvent.click(tabs.getByRole('button', { name: 'New window' }));
+    expect(tabs.getByRole('tab', { name: 'Window 3 · €0.00' })).toHaveAttribute('aria-selected', 'true');
+    const form = within(screen.getByRole('form', { name: 'Take a cash payment' }));
+    await userEvent.type(form.getByLabelText('Cash received (EUR)'), '10');
+    await userEvent.click(form.getByRole('button', { name: 'Take payment' }));
+    expect(api.postPayment).toHaveBeenCalledWith(expect.objectContaining({ amount_minor: 1000, window: 3 }));
   });
 
   it('takes a cash payment', async () => {

@@ -5,7 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Field } from '../components/Field.tsx';
 import { dateTime } from '../dates.ts';
 import { useAction, useDesk, useLoad } from '../desk.tsx';
-import { balanceLines, formatMoney, parseMoney } from '../money.ts';
+import { balanceLines, balanceOf, formatMoney, parseMoney } from '../money.ts';
 import type { FolioPosting, Reservation } from '../records.ts';
 
 /** The derived balance of a folio, one line per currency owed. */
@@ -24,13 +24,26 @@ export function FolioBalance({ balance, currency }: { balance: Folio['balance'];
   );
 }
 
-/** The charges and payments of a stay, its balance, and the desk's postings. */
+/** Folio windows a stay can have (`folio_posting.window`, 1 to 9). */
+const MAX_WINDOWS = 9;
+
+/**
+ * The charges and payments of a stay, its balance, and the desk's postings, by folio
+ * window: window 1 is the guest's; more windows split the bill (the room to a company,
+ * extras to the guest), each with its own balance, the header with the stay's.
+ */
 export function FolioScreen({ reservationId }: { reservationId: string }) {
   const { catalog } = useDesk();
   const currency = catalog.property.currency;
   const stay = useLoad<Reservation>(() => getReservation(reservationId), [reservationId], ['reservation']);
   const loaded = useLoad<Folio>(() => folio(reservationId), [reservationId], ['folio_posting']);
-  const reversed = new Set((loaded.data?.postings ?? []).map((p) => p.reverses).filter((id) => id !== null));
+  const [window, setWindow] = useState(1);
+  const [opened, setOpened] = useState<number[]>([]);
+  const postings = loaded.data?.postings ?? [];
+  const windows = [...new Set([1, ...postings.map((p) => p.window), ...opened])].sort((a, b) => a - b);
+  const shown = postings.filter((p) => p.window === window);
+  const reversed = new Set(postings.map((p) => p.reverses).filter((id) => id !== null));
+  const next = windows.length < MAX_WINDOWS ? Math.max(...windows) + 1 : undefined;
 
   return (
     <section className="screen" aria-labelledby="folio-title">
@@ -41,6 +54,24 @@ export function FolioScreen({ reservationId }: { reservationId: string }) {
         {loaded.data !== undefined && <FolioBalance balance={loaded.data.balance} currency={currency} />}
       </div>
       <ErrorNotice error={loaded.error ?? stay.error} />
+      <div className="folio-windows" role="tablist" aria-label="Folio windows">
+        {windows.map((w) => (
+          <button key={w} type="button" role="tab" aria-selected={w === window} onClick={() => setWindow(w)}>
+            Window {w} · {balanceLines(balanceOf(postings.filter((p) => p.window === w)), currency).map((line) => line.text).join(', ')}
+          </button>
+        ))}
+        {next !== undefined && (
+          <button
+            type="button"
+            onClick={() => {
+              setOpened((open) => [...open, next]);
+              setWindow(next);
+            }}
+          >
+            New window
+          </button>
+        )}
+      </div>
       <table className="table">
         <caption className="visually-hidden">Postings</caption>
         <thead>
@@ -59,19 +90,19 @@ export function FolioScreen({ reservationId }: { reservationId: string }) {
           </tr>
         </thead>
         <tbody>
-          {(loaded.data?.postings ?? []).map((posting) => (
+          {shown.map((posting) => (
             <PostingRow key={posting.id} posting={posting} reversed={reversed.has(posting.id)} />
           ))}
-          {loaded.data?.postings.length === 0 && (
+          {loaded.data !== undefined && shown.length === 0 && (
             <tr>
-              <td colSpan={7}>Nothing posted yet.</td>
+              <td colSpan={7}>Nothing posted on window {window} yet.</td>
             </tr>
           )}
         </tbody>
       </table>
       <div className="two-columns">
-        <ChargeForm reservationId={reservationId} currency={currency} />
-        <PaymentForm reservationId={reservationId} currency={currency} />
+        <ChargeForm reservationId={reservationId} currency={currency} window={window} />
+        <PaymentForm reservationId={reservationId} currency={currency} window={window} />
       </div>
     </section>
   );
@@ -140,7 +171,7 @@ function PostingRow({ posting, reversed }: { posting: FolioPosting; reversed: bo
   );
 }
 
-function ChargeForm({ reservationId, currency }: { reservationId: string; currency: string }) {
+function ChargeForm({ reservationId, currency, window }: { reservationId: string; currency: string; window: number }) {
   const [code, setCode] = useState('MISC');
   const [description, setDescription] = useState('');
   const [amount, setAmount] = useState('');
@@ -178,7 +209,7 @@ function ChargeForm({ reservationId, currency }: { reservationId: string; curren
         code: code.trim().toUpperCase(),
         description: description.trim(),
         quantity: qty,
-        window: null,
+        window,
       }),
     );
     if (done !== undefined) {
@@ -190,7 +221,7 @@ function ChargeForm({ reservationId, currency }: { reservationId: string; curren
 
   return (
     <form className="panel" onSubmit={submit} noValidate aria-label="Post a charge">
-      <h2>Post a charge</h2>
+      <h2>Post a charge on window {window}</h2>
       <Field label="Code" error={fieldError('code')}>
         {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} />}
       </Field>
@@ -211,7 +242,7 @@ function ChargeForm({ reservationId, currency }: { reservationId: string; curren
   );
 }
 
-function PaymentForm({ reservationId, currency }: { reservationId: string; currency: string }) {
+function PaymentForm({ reservationId, currency, window }: { reservationId: string; currency: string; window: number }) {
   const [amount, setAmount] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const action = useAction();
@@ -231,7 +262,7 @@ function PaymentForm({ reservationId, currency }: { reservationId: string; curre
         currency,
         method: 'cash',
         description: 'Cash payment',
-        window: null,
+        window,
       }),
     );
     if (done !== undefined) {
@@ -241,7 +272,7 @@ function PaymentForm({ reservationId, currency }: { reservationId: string; curre
 
   return (
     <form className="panel" onSubmit={submit} noValidate aria-label="Take a cash payment">
-      <h2>Take a cash payment</h2>
+      <h2>Take a cash payment on window {window}</h2>
       <Field label={`Cash received (${currency})`} error={error ?? (action.error?.field !== undefined ? action.error.message : undefined)}>
         {(p) => <input {...p} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} />}
       </Field>
