@@ -171,6 +171,7 @@ impl Desk {
             property_id: enrollment.property_id,
             prefix: enrollment.prefix,
             name: device_name.trim().to_owned(),
+            property_name: enrollment.property_name,
         };
         self.store.set_device_identity(&identity).await?;
         self.state.write().await.identity = Some(identity.clone());

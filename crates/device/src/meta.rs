@@ -26,6 +26,10 @@ pub struct DeviceIdentity {
     /// Prefix of provisional confirmation numbers.
     pub prefix: String,
     pub name: String,
+    /// The property's name as the server gave it at enrollment (the sign-in screen
+    /// shows it before the first sync brings the property's record).
+    #[serde(default)]
+    pub property_name: String,
 }
 
 fn last_sync_key(kind: EntityKind) -> String {

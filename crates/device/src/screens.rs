@@ -670,7 +670,7 @@ impl Store {
             id: identity.device_id,
             name: identity.name.clone(),
             property_id: identity.property_id,
-            property_name: property.map(|p| p.name).unwrap_or_default(),
+            property_name: property.map_or_else(|| identity.property_name.clone(), |p| p.name),
             server_url: identity.server_url.clone(),
         })
     }

@@ -435,8 +435,13 @@ pub async fn enroll(store: &Store, request: &EnrollRequest, now: DateTime<Utc>) 
             other => AppError::internal(other),
         },
     )?;
+    let property_name: String = sqlx::query("SELECT name FROM properties WHERE id = $1")
+        .bind(property_id.to_string())
+        .fetch_one(tx.conn())
+        .await?
+        .try_get("name")?;
     tx.commit(crate::live::DEFAULT_CHANNEL).await?;
-    Ok(Enrollment { device_id, device_secret: secret, property_id, prefix })
+    Ok(Enrollment { device_id, device_secret: secret, property_id, property_name, prefix })
 }
 
 /// Checks the device credential header; returns `(device id, property id)`.

@@ -251,6 +251,9 @@ pub struct Enrollment {
     pub device_id: Uuid,
     pub device_secret: String,
     pub property_id: Uuid,
+    /// The property's name, for the sign-in screen before the first sync.
+    #[serde(default)]
+    pub property_name: String,
     /// Prefix of this device's provisional confirmation numbers.
     pub prefix: String,
 }

@@ -121,6 +121,7 @@ async fn sync_metadata_is_typed_and_persisted() {
         property_id: desk.session.property_id,
         prefix: "K7Q".into(),
         name: "Desk PC 1".into(),
+        property_name: "Hotel Lisboa".into(),
     };
     desk.store.set_device_identity(&identity).await.expect("set");
     desk.store.set_last_sync(&[EntityKind::Room, EntityKind::Reservation], 1_000).await.expect("set");

@@ -484,3 +484,18 @@ async fn a_local_change_is_pushed_at_once_by_the_worker() {
     let seen: Option<Guest> = b.store().record(EntityKind::Guest, guest.id).await.expect("read");
     assert!(seen.is_some(), "the server has the change");
 }
+
+/// Right after enrollment, before anyone signed in or synced, the sign-in screen
+/// can already say which hotel this desk belongs to.
+#[tokio::test]
+async fn a_desk_knows_its_hotels_name_from_enrollment() {
+    let hotel = Hotel::open().await;
+    let path = hotel.dir.path().join("desk-new.sqlite3");
+    let desk = Desk::open_manual(&path, Arc::new(Utc::now)).await.expect("the desk opens");
+    desk.enroll(&hotel.base, &hotel.code().await, "Reception 3").await.expect("enrolled");
+    let state = desk.session_state().await.expect("session state");
+    let device = state.device.expect("enrolled");
+    assert_eq!(device.property_name, "Demo Hotel DEMO");
+    assert_eq!(device.name, "Reception 3");
+    assert!(state.user.is_none(), "nobody signed in yet");
+}
