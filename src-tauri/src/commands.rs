@@ -224,6 +224,25 @@ pub async fn check_out(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> 
     Ok(stay)
 }
 
+/// Undoes a check-in made by mistake (arrival day, nothing owed): confirmed again,
+/// the room vacant.
+#[tauri::command]
+pub async fn undo_check_in(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    let session = state.session_for("check_in").await?;
+    let stay = state.store().undo_check_in(&session, id).await?;
+    events::local_change(&app, &[K::Reservation, K::Room]).await;
+    Ok(stay)
+}
+
+/// Reinstates a check-out made by mistake while the stay runs and its room is free.
+#[tauri::command]
+pub async fn reinstate_check_out(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    let session = state.session_for("check_out").await?;
+    let stay = state.store().reinstate_check_out(&session, id).await?;
+    events::local_change(&app, &[K::Reservation, K::Room]).await;
+    Ok(stay)
+}
+
 #[tauri::command]
 pub async fn cancel_reservation(
     app: AppHandle,

@@ -75,6 +75,8 @@ pub fn run() {
             commands::assign_room,
             commands::check_in,
             commands::check_out,
+            commands::undo_check_in,
+            commands::reinstate_check_out,
             commands::cancel_reservation,
             commands::mark_no_show,
             commands::tape_chart,

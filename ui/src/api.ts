@@ -356,6 +356,16 @@ export function checkOut(id: Uuid): Promise<Reservation> {
   return call<Reservation>('check_out', { id });
 }
 
+/** Undoes a check-in made by mistake: on the arrival day, with nothing owed. */
+export function undoCheckIn(id: Uuid): Promise<Reservation> {
+  return call<Reservation>('undo_check_in', { id });
+}
+
+/** Reinstates a check-out made by mistake, while the stay runs and its room is free. */
+export function reinstateCheckOut(id: Uuid): Promise<Reservation> {
+  return call<Reservation>('reinstate_check_out', { id });
+}
+
 export function cancelReservation(id: Uuid, reason: string | null): Promise<Reservation> {
   return call<Reservation>('cancel_reservation', { id, reason });
 }

@@ -184,6 +184,24 @@ describe('ReservationForm validation', () => {
     expect(screen.queryByRole('button', { name: 'Save changes' })).not.toBeInTheDocument();
   });
 
+  it('undoes a check-in made by mistake on the arrival day, and reinstates a check-out', async () => {
+    vi.mocked(api.undoCheckIn).mockResolvedValue(reservation({ status: 'confirmed' }));
+    vi.mocked(api.reinstateCheckOut).mockResolvedValue(reservation({ status: 'checked_in' }));
+    const { unmount } = renderInDesk(<ReservationForm reservation={reservation({ status: 'checked_in' })} walkIn={false} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Undo check-in' }));
+    expect(api.undoCheckIn).toHaveBeenCalledWith('r-42');
+    unmount();
+
+    renderInDesk(<ReservationForm reservation={reservation({ status: 'checked_out' })} walkIn={false} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Reinstate check-out' }));
+    expect(api.reinstateCheckOut).toHaveBeenCalledWith('r-42');
+  });
+
+  it('offers no undo once the arrival day is past', () => {
+    renderInDesk(<ReservationForm reservation={reservation({ status: 'checked_in', arrival: '2026-03-13' })} walkIn={false} />);
+    expect(screen.queryByRole('button', { name: 'Undo check-in' })).not.toBeInTheDocument();
+  });
+
   it('disables check-in and says why when the stale-data policy blocks it', () => {
     renderInDesk(<ReservationForm reservation={reservation()} walkIn={false} />, {
       sync: {

@@ -8,6 +8,8 @@ import {
   createReservation,
   getReservation,
   markNoShow,
+  reinstateCheckOut,
+  undoCheckIn,
   updateReservation,
   type AppError,
   type ReservationEdit,
@@ -346,6 +348,16 @@ export function ReservationForm({ reservation, walkIn }: ReservationFormProps) {
               onClick={() => void act.run(() => checkIn(reservation.id))}
             >
               Check in
+            </button>
+          )}
+          {reservation.status === 'checked_in' && reservation.arrival === today && (
+            <button type="button" disabled={act.busy} onClick={() => void act.run(() => undoCheckIn(reservation.id))}>
+              Undo check-in
+            </button>
+          )}
+          {reservation.status === 'checked_out' && reservation.departure >= today && (
+            <button type="button" disabled={act.busy} onClick={() => void act.run(() => reinstateCheckOut(reservation.id))}>
+              Reinstate check-out
             </button>
           )}
           {['tentative', 'confirmed'].includes(reservation.status) && reservation.arrival <= today && (

@@ -457,6 +457,75 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Undoes a check-in made by mistake (the wrong guest, the wrong stay): allowed on
+    /// the arrival day while nothing is owed or paid, the stay back to confirmed and
+    /// its room vacant again.
+    pub async fn undo_check_in(&self, session: &Session, reservation_id: Uuid) -> Result<Reservation> {
+        session.require(EntityKind::Reservation, "undo check-ins")?;
+        let mut writer = self.writer.lock().await;
+        let mut action = self.action(&mut writer, session).await?;
+        let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
+        let mut reservation: Reservation = stored.typed()?;
+        let target = require_move(&reservation, DomainAction::UndoCheckIn)?;
+        if reservation.arrival != session.today {
+            return Err(Error::rule(format!(
+                "A check-in can be undone on the arrival day only ({}); this stay is in house since then",
+                reservation.arrival
+            )));
+        }
+        if !folio_balance(&mut action.tx, reservation_id).await?.is_empty() {
+            return Err(Error::rule("The folio has postings that do not balance: settle or correct them first"));
+        }
+        action
+            .update(&stored, set([("status", Value::from(target))]), Operation::Action(DomainAction::UndoCheckIn))
+            .await?;
+        if let Some(room_id) = reservation.room_id {
+            let room = action.get(EntityKind::Room, room_id, "The assigned room").await?;
+            action.update(&room, set([("occupancy", json(Occupancy::Vacant)?)]), Operation::Update).await?;
+        }
+        action.commit().await?;
+        reservation.status = ReservationStatus::Confirmed;
+        Ok(reservation)
+    }
+
+    /// Reinstates a check-out made by mistake while the stay still runs: the guest is
+    /// in house again and the room occupied, unless another guest is in it already.
+    pub async fn reinstate_check_out(&self, session: &Session, reservation_id: Uuid) -> Result<Reservation> {
+        session.require(EntityKind::Reservation, "reinstate check-outs")?;
+        let mut writer = self.writer.lock().await;
+        let mut action = self.action(&mut writer, session).await?;
+        let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
+        let mut reservation: Reservation = stored.typed()?;
+        let target = require_move(&reservation, DomainAction::ReinstateCheckOut)?;
+        if reservation.departure < session.today {
+            return Err(Error::rule(format!(
+                "The stay ended on {}: a check-out is reinstated only until the departure day",
+                reservation.departure
+            )));
+        }
+        let room = match reservation.room_id {
+            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
+            None => None,
+        };
+        if let Some(room) = &room {
+            let typed: Room = room.typed()?;
+            if typed.occupancy == Occupancy::Occupied {
+                return Err(Error::rule(format!("Room {} has another guest in it now", typed.number)));
+            }
+        }
+        action
+            .update(&stored, set([("status", Value::from(target))]), Operation::Action(DomainAction::ReinstateCheckOut))
+            .await?;
+        if let Some(room) = &room {
+            action.update(room, set([("occupancy", json(Occupancy::Occupied)?)]), Operation::Update).await?;
+        }
+        action.commit().await?;
+        reservation.status = ReservationStatus::CheckedIn;
+        Ok(reservation)
+    }
+}
+
 /// The status `action` moves the reservation to, or why it cannot.
 fn require_move(reservation: &Reservation, action: DomainAction) -> Result<&'static str> {
     let (target, from) = Lifecycle::action_target(action);

@@ -364,3 +364,53 @@ async fn guest_profiles_are_created_and_edited_with_set_and_note_changes() {
     assert_eq!(code(desk.store.edit_guest(&desk.session, guest.id, long).await).0, "invalid_input");
     assert_nothing_written(&desk, before, Some((EntityKind::Guest, guest.id, &fields))).await;
 }
+
+#[tokio::test]
+async fn a_check_in_made_by_mistake_is_undone_on_the_arrival_day_with_nothing_owed() {
+    let desk = Desk::new().await;
+    let reservation = desk.book(Some("301"), 23, 25).await;
+    desk.store.check_in(&desk.session, reservation.id).await.expect("check in");
+    let charge = frontdesk_device::NewCharge {
+        reservation_id: reservation.id,
+        amount_minor: 900,
+        currency: "EUR".into(),
+        code: "BAR".into(),
+        description: "Drinks".into(),
+        ..frontdesk_device::NewCharge::default()
+    };
+    desk.store.post_charge(&desk.session, charge).await.expect("charge");
+    let fields = desk.fields(EntityKind::Reservation, reservation.id).await;
+    let before = desk.stats().await;
+    let (c, message) = code(desk.store.undo_check_in(&desk.session, reservation.id).await);
+    assert_eq!(c, "rule_broken", "{message}");
+    assert!(message.contains("settle or correct"), "{message}");
+    assert_nothing_written(&desk, before, Some((EntityKind::Reservation, reservation.id, &fields))).await;
+
+    let settled = desk.book(Some("302"), 23, 24).await;
+    desk.store.check_in(&desk.session, settled.id).await.expect("check in");
+    let undone = desk.store.undo_check_in(&desk.session, settled.id).await.expect("undone");
+    assert_eq!(undone.status, ReservationStatus::Confirmed);
+    assert_eq!(desk.room_now("302").await.occupancy, Occupancy::Vacant, "the room is free again");
+    let batch = desk.store.pending_batch(100).await.expect("batch");
+    let action = batch.iter().rev().find(|(_, m)| m.record_id == settled.id).expect("the undo");
+    assert_eq!(action.1.op, Operation::Action(DomainAction::UndoCheckIn));
+    assert_eq!(action.1.changes["status"].value, json!("confirmed"));
+}
+
+#[tokio::test]
+async fn a_check_out_made_by_mistake_is_reinstated_while_the_room_is_free() {
+    let desk = Desk::new().await;
+    let reservation = desk.book(Some("301"), 23, 25).await;
+    desk.store.check_in(&desk.session, reservation.id).await.expect("check in");
+    desk.store.check_out(&desk.session, reservation.id).await.expect("check out");
+    let back = desk.store.reinstate_check_out(&desk.session, reservation.id).await.expect("reinstated");
+    assert_eq!(back.status, ReservationStatus::CheckedIn);
+    assert_eq!(desk.room_now("301").await.occupancy, Occupancy::Occupied);
+
+    let ended = desk.book(Some("302"), 20, 22).await;
+    desk.store.check_in(&desk.session, ended.id).await.expect("a late check-in");
+    desk.store.check_out(&desk.session, ended.id).await.expect("check out");
+    let (c, message) = code(desk.store.reinstate_check_out(&desk.session, ended.id).await);
+    assert_eq!(c, "rule_broken");
+    assert!(message.starts_with("The stay ended on"), "{message}");
+}

@@ -367,3 +367,42 @@ async fn a_stay_booked_offline_gets_the_propertys_own_confirmation_number() {
     let insert = desk.insert(EntityKind::Reservation, Uuid::now_v7(), official);
     assert!(matches!(desk.push_one(insert).await.outcome, Outcome::Applied { .. }), "an official number is kept");
 }
+
+#[tokio::test]
+async fn a_check_in_undone_and_a_check_out_reinstated_are_taken_as_guarded_reversals() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
+    let mutation = check_in(&mut desk, id, 1);
+    version_of(&desk.push_one(mutation).await, "checked in");
+    let undo = desk.mutation(
+        EntityKind::Reservation,
+        id,
+        Operation::Action(DomainAction::UndoCheckIn),
+        Some(2),
+        &[("status", json!("checked_in"), json!("confirmed"))],
+    );
+    assert_eq!(version_of(&desk.push_one(undo).await, "the undo applies"), 3);
+    let again = check_in(&mut desk, id, 3);
+    version_of(&desk.push_one(again).await, "checked in again");
+    let out = desk.mutation(
+        EntityKind::Reservation,
+        id,
+        Operation::Action(DomainAction::CheckOut),
+        Some(4),
+        &[("status", json!("checked_in"), json!("checked_out"))],
+    );
+    version_of(&desk.push_one(out).await, "checked out");
+    let reinstate = desk.mutation(
+        EntityKind::Reservation,
+        id,
+        Operation::Action(DomainAction::ReinstateCheckOut),
+        Some(5),
+        &[("status", json!("checked_out"), json!("checked_in"))],
+    );
+    assert_eq!(version_of(&desk.push_one(reinstate).await, "the reinstatement applies"), 6);
+    let last = manager.pull_all().await.into_iter().rev().find(|c| c.record_id == id).expect("the stay");
+    assert_eq!(last.record.as_ref().and_then(|r| r.get("status")), Some(&json!("checked_in")));
+}
