@@ -10,7 +10,7 @@ use sync_core::invariants::{
     Lifecycle, RoomState, RuleBreach, Stay, check_in_problems, check_out_breach, free_rooms, status_name,
 };
 use sync_core::protocol::{DomainAction, Operation};
-use sync_core::schema::EntityKind;
+use sync_core::schema::{EntityKind, Fields};
 use uuid::Uuid;
 
 use super::{check_room_for, edit_set, json, note, require_open_stay, required_text, set, with_note};
@@ -404,7 +404,7 @@ impl Store {
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
-        let mut reservation: Reservation = stored.typed()?;
+        let reservation: Reservation = stored.typed()?;
         require_open_stay(&reservation)?;
         let room = match reservation.room_id {
             Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
@@ -420,15 +420,8 @@ impl Store {
             return Err(Error::breach(RuleBreach::CheckInPrecondition { problems }));
         }
         let target = require_move(&reservation, DomainAction::CheckIn)?;
-        action
-            .update(&stored, set([("status", Value::from(target))]), Operation::Action(DomainAction::CheckIn))
-            .await?;
-        if let Some(room) = &room {
-            action.update(room, set([("occupancy", json(Occupancy::Occupied)?)]), Operation::Update).await?;
-        }
-        action.commit().await?;
-        reservation.status = ReservationStatus::CheckedIn;
-        Ok(reservation)
+        let after = set([("occupancy", json(Occupancy::Occupied)?)]);
+        write_move(action, &stored, reservation, DomainAction::CheckIn, target, room.as_ref().map(|r| (r, after))).await
     }
 
     /// Checks a guest out: needs a settled folio. The room becomes vacant and dirty.
@@ -437,27 +430,21 @@ impl Store {
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
-        let mut reservation: Reservation = stored.typed()?;
+        let reservation: Reservation = stored.typed()?;
         let target = require_move(&reservation, DomainAction::CheckOut)?;
         let balance = folio_balance(&mut action.tx, reservation_id).await?;
         if let Some(breach) = check_out_breach(&balance) {
             return Err(Error::breach(breach));
         }
-        action
-            .update(&stored, set([("status", Value::from(target))]), Operation::Action(DomainAction::CheckOut))
-            .await?;
-        if let Some(room_id) = reservation.room_id {
-            let room = action.get(EntityKind::Room, room_id, "The assigned room").await?;
-            let after = set([("occupancy", json(Occupancy::Vacant)?), ("cleaning", json(Cleaning::Dirty)?)]);
-            action.update(&room, after, Operation::Update).await?;
-        }
-        action.commit().await?;
-        reservation.status = ReservationStatus::CheckedOut;
-        Ok(reservation)
+        let room = match reservation.room_id {
+            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
+            None => None,
+        };
+        let after = set([("occupancy", json(Occupancy::Vacant)?), ("cleaning", json(Cleaning::Dirty)?)]);
+        write_move(action, &stored, reservation, DomainAction::CheckOut, target, room.as_ref().map(|r| (r, after)))
+            .await
     }
-}
 
-impl Store {
     /// Undoes a check-in made by mistake (the wrong guest, the wrong stay): allowed on
     /// the arrival day while nothing is owed or paid, the stay back to confirmed and
     /// its room vacant again.
@@ -466,7 +453,7 @@ impl Store {
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
-        let mut reservation: Reservation = stored.typed()?;
+        let reservation: Reservation = stored.typed()?;
         let target = require_move(&reservation, DomainAction::UndoCheckIn)?;
         if reservation.arrival != session.today {
             return Err(Error::rule(format!(
@@ -477,16 +464,13 @@ impl Store {
         if !folio_balance(&mut action.tx, reservation_id).await?.is_empty() {
             return Err(Error::rule("The folio has postings that do not balance: settle or correct them first"));
         }
-        action
-            .update(&stored, set([("status", Value::from(target))]), Operation::Action(DomainAction::UndoCheckIn))
-            .await?;
-        if let Some(room_id) = reservation.room_id {
-            let room = action.get(EntityKind::Room, room_id, "The assigned room").await?;
-            action.update(&room, set([("occupancy", json(Occupancy::Vacant)?)]), Operation::Update).await?;
-        }
-        action.commit().await?;
-        reservation.status = ReservationStatus::Confirmed;
-        Ok(reservation)
+        let room = match reservation.room_id {
+            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
+            None => None,
+        };
+        let after = set([("occupancy", json(Occupancy::Vacant)?)]);
+        write_move(action, &stored, reservation, DomainAction::UndoCheckIn, target, room.as_ref().map(|r| (r, after)))
+            .await
     }
 
     /// Reinstates a check-out made by mistake while the stay still runs: the guest is
@@ -496,7 +480,7 @@ impl Store {
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
-        let mut reservation: Reservation = stored.typed()?;
+        let reservation: Reservation = stored.typed()?;
         let target = require_move(&reservation, DomainAction::ReinstateCheckOut)?;
         if reservation.departure < session.today {
             return Err(Error::rule(format!(
@@ -514,16 +498,30 @@ impl Store {
                 return Err(Error::rule(format!("Room {} has another guest in it now", typed.number)));
             }
         }
-        action
-            .update(&stored, set([("status", Value::from(target))]), Operation::Action(DomainAction::ReinstateCheckOut))
-            .await?;
-        if let Some(room) = &room {
-            action.update(room, set([("occupancy", json(Occupancy::Occupied)?)]), Operation::Update).await?;
-        }
-        action.commit().await?;
-        reservation.status = ReservationStatus::CheckedIn;
-        Ok(reservation)
+        let after = set([("occupancy", json(Occupancy::Occupied)?)]);
+        let room = room.as_ref().map(|r| (r, after));
+        write_move(action, &stored, reservation, DomainAction::ReinstateCheckOut, target, room).await
     }
+}
+
+/// Writes a stay's move to `target` by `domain_action` and, in the same transaction,
+/// what the move does to its room; answers the stay with its new status.
+async fn write_move(
+    mut action: Action<'_>,
+    stored: &Stored,
+    mut reservation: Reservation,
+    domain_action: DomainAction,
+    target: &str,
+    room: Option<(&Stored, Fields)>,
+) -> Result<Reservation> {
+    action.update(stored, set([("status", Value::from(target))]), Operation::Action(domain_action)).await?;
+    if let Some((room, after)) = room {
+        action.update(room, after, Operation::Update).await?;
+    }
+    action.commit().await?;
+    reservation.status =
+        serde_json::from_value(Value::from(target)).map_err(|e| Error::storage("reading a stay's status", e))?;
+    Ok(reservation)
 }
 
 /// The status `action` moves the reservation to, or why it cannot.
