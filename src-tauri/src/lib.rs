@@ -12,6 +12,8 @@
 //! `--device-name`/`FRONTDESK_DEVICE_NAME`) for mass rollout. For demos and kiosks only,
 //! `FRONTDESK_USER` and `FRONTDESK_PASSWORD` sign that user in at startup.
 
+#[macro_use]
+mod command_list;
 mod commands;
 pub mod error;
 mod events;
@@ -22,6 +24,13 @@ use clap::Parser;
 use tauri::Manager;
 
 use crate::state::{AppState, Args, AutoSignIn};
+
+/// The invoke handler of the commands named in `command_list.rs`.
+macro_rules! handler {
+    ($($command:ident),* $(,)?) => {
+        tauri::generate_handler![$(commands::$command),*]
+    };
+}
 
 /// Starts the desktop app and blocks until it exits.
 pub fn run() {
@@ -59,63 +68,45 @@ pub fn run() {
             provision::start(app.handle().clone(), args.clone(), demo.clone(), file_error.clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::session_state,
-            commands::enroll,
-            commands::sign_in,
-            commands::sign_out,
-            commands::catalog,
-            commands::today,
-            commands::search_reservations,
-            commands::get_reservation,
-            commands::create_reservation,
-            commands::update_reservation,
-            commands::free_rooms,
-            commands::assign_room,
-            commands::check_in,
-            commands::check_out,
-            commands::undo_check_in,
-            commands::reinstate_check_out,
-            commands::cancel_reservation,
-            commands::mark_no_show,
-            commands::tape_chart,
-            commands::room_board,
-            commands::set_room_status,
-            commands::set_room_availability,
-            commands::my_tasks,
-            commands::progress_task,
-            commands::folio,
-            commands::post_charge,
-            commands::post_payment,
-            commands::reverse_posting,
-            commands::search_guests,
-            commands::create_guest,
-            commands::update_guest,
-            commands::maintenance_reports,
-            commands::report_maintenance,
-            commands::progress_maintenance,
-            commands::service_requests,
-            commands::create_service_request,
-            commands::progress_service_request,
-            commands::pos_orders,
-            commands::open_pos_order,
-            commands::add_pos_line,
-            commands::post_pos_order,
-            commands::pay_pos_order,
-            commands::inventory_items,
-            commands::adjust_inventory,
-            commands::record_history,
-            commands::get_settings,
-            commands::save_settings,
-            commands::sync_status,
-            commands::sync_now,
-            commands::outbox,
-            commands::retry_mutation,
-            commands::conflicts,
-            commands::resolve_conflict,
-            commands::sync_metrics,
-        ])
+        .invoke_handler(with_commands!(handler))
         .run(tauri::generate_context!())
         .expect("the Frontdesk window could not be started");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The command names of `with_commands!` as strings.
+    macro_rules! names {
+        ($($command:ident),* $(,)?) => {
+            [$(stringify!($command)),*]
+        };
+    }
+
+    /// The main window may call every command the app registers and nothing else of the app:
+    /// a command left out of the capability would be refused in the field, one granted but
+    /// not registered would be a stale grant.
+    #[test]
+    fn the_main_window_is_granted_exactly_the_apps_commands() {
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).expect("the capability is JSON");
+        assert_eq!(capability["windows"], serde_json::json!(["main"]));
+        let granted: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .expect("a list of permissions")
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|c| c.replace('-', "_")))
+            .collect();
+        let registered: BTreeSet<String> = with_commands!(names).iter().map(|c| (*c).to_owned()).collect();
+        assert_eq!(granted, registered);
+        let others: Vec<&str> = capability["permissions"]
+            .as_array()
+            .expect("a list of permissions")
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("allow-"))
+            .collect();
+        assert_eq!(others, ["core:event:default"], "no plugin or core access beyond events");
+    }
 }

@@ -361,6 +361,20 @@ async function mainScreens(t) {
   await desk.browser.pause(500);
   const path = await desk.screenshot('screen-folio');
   assert.ok(statSync(path).size > 10_000, `${path} holds a picture`);
+
+  // The window's capability (src-tauri/capabilities/main.json) grants the app's own commands
+  // and nothing else: Tauri refuses a core window command before it reaches the app.
+  const calls = await desk.browser.execute(async () => {
+    const call = (command, args) =>
+      window.__TAURI_INTERNALS__.invoke(command, args).then(
+        (answer) => ({ ok: true, answer }),
+        (error) => ({ ok: false, error: String(error?.message ?? error) }),
+      );
+    return { own: await call('app_info', {}), close: await call('plugin:window|close', { label: 'main' }) };
+  });
+  assert.ok(calls.own.ok, `the app's own command is allowed: ${JSON.stringify(calls.own)}`);
+  assert.ok(!calls.close.ok, 'closing the window from the page is refused');
+  assert.match(calls.close.error, /not allowed/, `refused by the capability: ${calls.close.error}`);
 }
 
 export const scenarios = [
