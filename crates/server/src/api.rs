@@ -24,6 +24,7 @@ use crate::auth::{self, Session};
 use crate::conflicts::{self, ConflictFilter, ConflictList, Resolved};
 use crate::error::{ApiJson, AppError};
 use crate::history::{self, History, RestoreRequest, Restored};
+use crate::updates;
 
 /// Every endpoint of the API: method, path (axum's syntax) and handler. The router
 /// is built from this table and the OpenAPI document is checked against it, so the
@@ -44,6 +45,8 @@ fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/v1/conflicts/{id}/resolve", post(resolve_conflict)),
         ("GET", "/v1/records/{entity}/{id}/history", get(record_history)),
         ("POST", "/v1/records/{entity}/{id}/restore", post(restore_record)),
+        ("GET", "/v1/updates/{target}/{arch}/{bundle}/{current_version}", get(update_check)),
+        ("GET", "/v1/updates/files/{file}", get(update_download)),
     ]
 }
 
@@ -174,6 +177,24 @@ async fn restore_record(
 ) -> Result<Json<Restored>, AppError> {
     let (entity, id) = history::parse_path(&entity, &id)?;
     history::restore(&state, &session, entity, id, &request).await.map(Json)
+}
+
+async fn update_check(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(platform): Path<updates::Platform>,
+) -> Result<Response, AppError> {
+    updates::check(&state, &session, &headers, &platform).await
+}
+
+async fn update_download(
+    State(state): State<AppState>,
+    _session: Session,
+    Path(file): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
+    updates::download(&state, &file, request).await
 }
 
 async fn list_conflicts(

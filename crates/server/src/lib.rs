@@ -3,7 +3,8 @@
 //! It owns the HTTP API (`/v1`: enroll, sessions, push, pull, the live stream,
 //! conflicts, record history and restore; `/metrics`; the OpenAPI document), the
 //! database schema and its migrations, staff and device auth, rate limits, and the
-//! admin actions of the CLI (property, staff, policies, demo hotel, import). It does not own merge or conflict rules: every push is
+//! admin actions of the CLI (property, staff, policies, demo hotel, import), and the
+//! app releases offered to the desks (`/v1/updates`, from a folder IT fills). It does not own merge or conflict rules: every push is
 //! planned by `sync_core::plan` and checked with `sync_core::invariants`, the very
 //! code the devices run, so both sides decide alike.
 //!
@@ -41,6 +42,7 @@ pub mod push;
 pub mod settings;
 pub mod store;
 pub mod tls;
+pub mod updates;
 
 pub use api::router;
 pub use error::AppError;
@@ -67,6 +69,12 @@ pub struct Config {
     /// Test hook: how long a push waits after its commit before answering, so a
     /// test can cut the connection between the two. Zero in production.
     pub answer_delay: Duration,
+    /// The folder of app releases offered to the desks (`updates.dir`; see
+    /// [`updates`]); none: no updates are offered.
+    pub updates_dir: Option<std::path::PathBuf>,
+    /// Whether the server serves HTTPS itself (the scheme of the URLs it hands out when
+    /// no reverse proxy says otherwise).
+    pub https: bool,
 }
 
 impl Default for Config {
@@ -83,6 +91,8 @@ impl Default for Config {
             // reconnect's pull pages.
             rate_limit: RateLimit { per_second: 100, burst: 300 },
             answer_delay: Duration::ZERO,
+            updates_dir: None,
+            https: false,
         }
     }
 }

@@ -15,6 +15,7 @@ use frontdesk_server::admin::{self, DemoOptions};
 use frontdesk_server::auth::{self, NewUser};
 use frontdesk_server::backup;
 use frontdesk_server::settings::{self, Settings, defaults, ranges};
+use frontdesk_server::updates::{self, Release};
 use frontdesk_server::{AppState, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -78,6 +79,10 @@ struct ServeFlags {
     /// Hours a staff session lasts [file: sessions.session_hours; default: 12].
     #[arg(long, env = "FRONTDESK_SESSION_HOURS", value_parser = within(ranges::SESSION_HOURS))]
     session_hours: Option<u32>,
+    /// Folder of app releases offered to the desks: installers, their .sig files and a
+    /// release.toml naming them [file: updates.dir; default: none, no updates offered].
+    #[arg(long, env = "FRONTDESK_UPDATES_DIR")]
+    updates_dir: Option<PathBuf>,
 }
 
 /// A flag's parser accepting the same numbers as the settings file.
@@ -209,6 +214,15 @@ enum Command {
         #[arg(long)]
         device: String,
     },
+    /// Check the update folder (updates.dir): the release it offers, to what share of
+    /// the desks, and that every installer and its signature are there.
+    Updates {
+        #[command(flatten)]
+        db: Database,
+        /// The folder to check [file: updates.dir].
+        #[arg(long, env = "FRONTDESK_UPDATES_DIR")]
+        updates_dir: Option<PathBuf>,
+    },
     /// Make a one-time code that enrolls one device to the property (or, with
     /// --rollout, a property-wide code for a provisioning file).
     EnrollmentCode {
@@ -267,6 +281,7 @@ impl ServeFlags {
             max_batch: self.max_batch,
             rate_limit: self.rate_limit,
             rate_burst: self.rate_burst,
+            updates_dir: self.updates_dir.clone(),
             ..Settings::default()
         }
     }
@@ -287,11 +302,15 @@ impl Command {
             | Command::Devices { db, .. }
             | Command::RevokeDevice { db, .. }
             | Command::EnrollmentCode { db, .. }
-            | Command::RevokeEnrollmentCode { db, .. } => db,
+            | Command::RevokeEnrollmentCode { db, .. }
+            | Command::Updates { db, .. } => db,
         };
         let settings = db.settings()?;
         Ok(match self {
             Command::Serve { flags, .. } => flags.settings().or(settings),
+            Command::Updates { updates_dir, .. } => {
+                Settings { updates_dir: updates_dir.clone(), ..Settings::default() }.or(settings)
+            }
             _ => settings,
         })
     }
@@ -476,6 +495,26 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 .map_err(|err| err.to_string())?;
             println!("revoked {} ({})", revoked.name, revoked.id);
             store.close().await;
+        }
+        Command::Updates { .. } => {
+            let dir = settings
+                .updates_dir
+                .ok_or("updates.dir is not set: give --updates-dir or set it in the --config file")?;
+            let Some(release) = Release::read(&dir).map_err(|err| err.to_string())? else {
+                println!("{}: no {} — no update is offered", dir.display(), updates::RELEASE_FILE);
+                return Ok(());
+            };
+            let sizes = release.check_files(&dir).map_err(|err| err.to_string())?;
+            println!(
+                "version {} offered to {}% of the desks{}",
+                release.version,
+                release.rollout_percent,
+                release.pub_date.map(|d| format!(", published {d}")).unwrap_or_default()
+            );
+            for (platform, size) in sizes {
+                let file = release.platforms.get(&platform).map(String::as_str).unwrap_or_default();
+                println!("  {platform:<24} {file} ({:.1} MiB, signed)", size as f64 / 1_048_576.0);
+            }
         }
     }
     Ok(())

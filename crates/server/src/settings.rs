@@ -45,6 +45,8 @@ pub struct Settings {
     pub rate_limit: Option<u32>,
     /// `limits.rate_burst`: requests one device may make in a burst.
     pub rate_burst: Option<u32>,
+    /// `updates.dir`: the folder of app releases offered to the desks.
+    pub updates_dir: Option<PathBuf>,
 }
 
 /// A certificate and its key, for HTTPS served by the server itself.
@@ -109,6 +111,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("tls", &["cert", "key"]),
     ("sessions", &["session_hours", "enrollment_code_hours"]),
     ("limits", &["request_timeout_secs", "max_body_mib", "max_batch", "rate_limit", "rate_burst"]),
+    ("updates", &["dir"]),
 ];
 
 impl Settings {
@@ -213,6 +216,7 @@ impl Settings {
             max_batch: number("limits", "max_batch", ranges::MAX_BATCH)?,
             rate_limit: number("limits", "rate_limit", ranges::RATE_LIMIT)?,
             rate_burst: number("limits", "rate_burst", ranges::RATE_BURST)?,
+            updates_dir: text("updates", "dir")?.map(PathBuf::from),
         })
     }
 
@@ -232,6 +236,7 @@ impl Settings {
             max_batch: self.max_batch.or(lower.max_batch),
             rate_limit: self.rate_limit.or(lower.rate_limit),
             rate_burst: self.rate_burst.or(lower.rate_burst),
+            updates_dir: self.updates_dir.or(lower.updates_dir),
         }
     }
 
@@ -290,6 +295,8 @@ impl Settings {
             )),
             live_channel: self.live_channel.unwrap_or_else(|| crate::live::DEFAULT_CHANNEL.to_owned()),
             rate_limit: RateLimit { per_second: rate_limit, burst: rate_burst },
+            updates_dir: self.updates_dir,
+            https: tls.is_some(),
             ..Config::default()
         };
         Ok(ServeSettings {
@@ -397,6 +404,8 @@ mod tests {
             max_batch = 500
             rate_limit = 50
             rate_burst = 150
+            [updates]
+            dir = "/var/lib/frontdesk/updates"
         "#;
         let served = Settings::from_toml(text, "server.toml").expect("valid").resolve().expect("resolves");
         assert_eq!(served.listen, "0.0.0.0:443".parse().expect("addr"));
@@ -409,6 +418,7 @@ mod tests {
         assert_eq!(served.api.max_body_bytes, 16 * 1024 * 1024);
         assert_eq!(served.api.max_batch, 500);
         assert_eq!(served.api.rate_limit, RateLimit { per_second: 50, burst: 150 });
+        assert_eq!(served.api.updates_dir.as_deref(), Some(Path::new("/var/lib/frontdesk/updates")));
     }
 
     #[test]

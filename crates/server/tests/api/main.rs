@@ -17,3 +17,4 @@ mod openapi;
 mod push_pull;
 mod security;
 mod support;
+mod updates;
