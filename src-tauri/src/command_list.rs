@@ -64,6 +64,9 @@ macro_rules! with_commands {
             conflicts,
             resolve_conflict,
             sync_metrics,
+            update_status,
+            check_for_update,
+            install_update,
         ]
     };
 }

@@ -30,6 +30,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::events::{self, ConflictsChanged, names};
 use crate::state::AppState;
+use crate::updates::{self, UpdateStatus, Updates};
 
 type Reply<T> = Result<T, AppError>;
 
@@ -602,6 +603,25 @@ pub async fn resolve_conflict(
 #[tauri::command]
 pub async fn sync_metrics(state: State<'_, AppState>) -> Reply<SyncMetricsView> {
     Ok(state.store().sync_metrics_view(state.now()).await?)
+}
+
+// ---- Updates of the app ---------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn update_status(app: AppHandle, updates: State<'_, Updates>) -> Reply<UpdateStatus> {
+    Ok(updates.status(&app).await)
+}
+
+#[tauri::command]
+pub async fn check_for_update(app: AppHandle) -> Reply<UpdateStatus> {
+    updates::check_now(&app).await.map_err(AppError::internal)
+}
+
+/// Installs the offered version and restarts into it; answers only when that failed.
+#[tauri::command]
+pub async fn install_update(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
+    state.session().await?;
+    updates::install(&app).await.map_err(AppError::internal)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod error;
 mod events;
 mod provision;
 mod state;
+pub mod updates;
 
 use clap::Parser;
 use tauri::Manager;
@@ -52,6 +53,8 @@ pub fn run() {
     };
     let demo = AutoSignIn::from_env();
     tauri::Builder::default()
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updates::Updates::default())
         .setup(move |app| {
             let path = match &args.store {
                 Some(path) => path.clone(),
@@ -65,6 +68,7 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(AppState::open(&path))?;
             app.manage(state);
             events::forward(app.handle().clone());
+            updates::start(app.handle().clone());
             provision::start(app.handle().clone(), args.clone(), demo.clone(), file_error.clone());
             Ok(())
         })

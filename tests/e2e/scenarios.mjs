@@ -1,6 +1,7 @@
 // The scenarios of issue 5's Quality section, each asserting what a receptionist sees.
 
 import { strict as assert } from 'node:assert';
+import { fileURLToPath } from 'node:url';
 
 import { SYNC_TIMEOUT, UI_TIMEOUT } from './lib/desk.mjs';
 import { waitFor } from './lib/proc.mjs';
@@ -377,6 +378,37 @@ async function mainScreens(t) {
   assert.match(calls.close.error, /not allowed/, `refused by the capability: ${calls.close.error}`);
 }
 
+/** The signed stand-in release of the updater tests (signed with a test key, not the release key). */
+const UPDATE_FIXTURES = fileURLToPath(new URL('../fixtures/updates', import.meta.url));
+
+async function updateRefused(t) {
+  const desk = await t.enrolledDesk('Desk 5');
+  try {
+    // IT puts version 0.2.0 in the server's update folder; its signature is by a key this
+    // build does not trust (the test key of tests/fixtures/updates).
+    t.server.publishRelease({ version: '0.2.0', notes: 'Folio windows', fixtures: UPDATE_FIXTURES, installer: 'frontdesk-0.2.0-test.bin' });
+    await desk.nav('Settings');
+    await desk.click('Check for updates');
+    await desk.seeText('Frontdesk 0.2.0 is available: Folio windows');
+    const banner = await desk.find('[aria-label="Update available"]', 'the update banner');
+    assert.match(await banner.getText(), /Frontdesk 0\.2\.0 is available \(this desk runs 0\.1\.0\)/);
+    await desk.screenshot('update-offered');
+
+    // Installing downloads it and checks the signature first: refused, nothing installed,
+    // the app keeps running and says why.
+    await desk.click('Install and restart', banner);
+    await waitFor(
+      async () => (await desk.text('[aria-label="Update available"]')).includes("does not carry this app's release signature"),
+      { timeout: UI_TIMEOUT, message: 'the refusal shown in the update banner' },
+    );
+    await desk.screenshot('update-refused');
+    await desk.nav('Today');
+    assert.ok((await desk.syncText()) !== undefined, 'the app is still running, signed in');
+  } finally {
+    t.server.withdrawRelease();
+  }
+}
+
 export const scenarios = [
   {
     name: 'offline-reservation',
@@ -397,5 +429,10 @@ export const scenarios = [
     name: 'main-screens',
     title: 'screenshots of the main screens',
     run: mainScreens,
+  },
+  {
+    name: 'update-refused',
+    title: 'a release offered by the server is shown, and one not signed with the release key is refused at install',
+    run: updateRefused,
   },
 ];

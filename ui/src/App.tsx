@@ -8,11 +8,13 @@ import {
   onSyncProgress,
   onSyncStatus,
   onSessionLost,
+  onUpdateAvailable,
   sessionState,
   signOut,
   syncNow,
   syncStatus,
   toAppError,
+  updateStatus,
   type AppError,
   type AppInfo,
   type Catalog,
@@ -21,9 +23,11 @@ import {
   type SyncAlert,
   type SyncProgress,
   type SyncState,
+  type UpdateStatus,
 } from './api.ts';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { StaleBanner } from './components/StaleBanner.tsx';
+import { UpdateBanner } from './components/UpdateBanner.tsx';
 import { DeskProvider, subscribeDataChanged } from './desk.tsx';
 import { words } from './records.ts';
 import { navigate, useRoute, type Route } from './routes.ts';
@@ -183,6 +187,9 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
   const [sync, setSync] = useState<SyncState | undefined>(undefined);
   const [progress, setProgress] = useState<SyncProgress | undefined>(undefined);
   const [alert, setAlert] = useState<SyncAlert | undefined>(undefined);
+  const [update, setUpdate] = useState<UpdateStatus | undefined>(undefined);
+  /** The version the desk said "Later" to, until a newer one comes. */
+  const [laterFor, setLaterFor] = useState<string | undefined>(undefined);
   const [syncError, setSyncError] = useState<AppError | undefined>(undefined);
   useDeskKeys();
 
@@ -201,6 +208,7 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
     // The version line is a nicety: the desk works without it.
     appInfo().then((loaded) => current && setInfo(loaded), () => undefined);
     syncStatus().then((state) => current && setSync(state), () => undefined);
+    updateStatus().then((status) => current && setUpdate(status), () => undefined);
     reloadCatalog();
     const stops = [
       onSyncStatus((state) => {
@@ -211,6 +219,7 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
       }),
       onSyncProgress(setProgress),
       onSyncAlert(setAlert),
+      onUpdateAvailable(setUpdate),
       onConflictsChanged((change) => setSync((old) => (old === undefined ? old : { ...old, open_conflicts: change.open }))),
     ];
     const stopCatalog = subscribeDataChanged(['room', 'room_type', 'property', 'staff_user', 'device'], reloadCatalog);
@@ -295,6 +304,9 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
         </div>
       )}
       <StaleBanner sync={sync} />
+      {update?.available != null && update.available.version !== laterFor && (
+        <UpdateBanner status={update} onLater={() => setLaterFor(update.available?.version)} />
+      )}
       {alert !== undefined && alert.level !== 'info' && (
         <div className={`alert-bar alert-bar--${alert.level}`} role="alert">
           {alert.message}

@@ -185,6 +185,9 @@ describe('command wrappers', () => {
       { conflictId: 'c', resolution: { choice: 'move_stay', room_id: 'room' } },
     ],
     ['syncMetrics', () => api.syncMetrics(), 'sync_metrics', undefined],
+    ['updateStatus', () => api.updateStatus(), 'update_status', undefined],
+    ['checkForUpdate', () => api.checkForUpdate(), 'check_for_update', undefined],
+    ['installUpdate', () => api.installUpdate(), 'install_update', undefined],
   ])('%s invokes %s', async (_name, call, command, args) => {
     await call();
     expect(invokeMock).toHaveBeenCalledWith(command, args);

@@ -876,6 +876,46 @@ export function syncMetrics(): Promise<SyncMetrics> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Updates of the app (src-tauri/src/updates.rs)
+// ---------------------------------------------------------------------------------------
+
+/** A newer version the property's server offers this desk. */
+export interface AvailableUpdate {
+  version: string;
+  notes: string;
+  /** When the release was published (RFC 3339), if the server says. */
+  date: string | null;
+}
+
+/** What the desk knows about updates; mirrors `UpdateStatus` (camelCase). */
+export interface UpdateStatus {
+  currentVersion: string;
+  available: AvailableUpdate | null;
+  /** When the last check answered. */
+  checkedAt: string | null;
+  /** Why the last check or installation failed. */
+  error: string | null;
+  installing: boolean;
+}
+
+export function updateStatus(): Promise<UpdateStatus> {
+  return call<UpdateStatus>('update_status');
+}
+
+/** Asks the server now (the desk also asks at sign-in and every six hours). */
+export function checkForUpdate(): Promise<UpdateStatus> {
+  return call<UpdateStatus>('check_for_update');
+}
+
+/**
+ * Downloads the offered version, checks its signature, installs it and restarts the app into
+ * it: the promise settles only when that failed.
+ */
+export function installUpdate(): Promise<void> {
+  return call<void>('install_update');
+}
+
+// ---------------------------------------------------------------------------------------
 // Events
 // ---------------------------------------------------------------------------------------
 
@@ -932,4 +972,9 @@ export function onDataChanged(handler: (change: DataChanged) => void): Promise<U
 
 export function onConflictsChanged(handler: (change: ConflictsChanged) => void): Promise<UnlistenFn> {
   return on('conflicts-changed', handler);
+}
+
+/** A check found a version newer than this one. */
+export function onUpdateAvailable(handler: (status: UpdateStatus) => void): Promise<UnlistenFn> {
+  return on('update-available', handler);
 }

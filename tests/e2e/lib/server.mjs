@@ -4,6 +4,7 @@
 // manager device would (the server has no read command, and the API is what it promises).
 
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -18,12 +19,38 @@ export class SyncServer {
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.log = join(logDir, 'server.log');
+    // The folder IT fills with app releases (updates.dir); empty: nothing is offered.
+    this.updatesDir = join(dir, 'updates');
+    mkdirSync(this.updatesDir, { recursive: true });
     this.process = undefined;
     this.verifier = undefined;
   }
 
   env() {
-    return { ...process.env, FRONTDESK_DATABASE: this.database, RUST_LOG: process.env.RUST_LOG ?? 'info' };
+    return {
+      ...process.env,
+      FRONTDESK_DATABASE: this.database,
+      FRONTDESK_UPDATES_DIR: this.updatesDir,
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+    };
+  }
+
+  /**
+   * Publishes `version` as IT would: `installer` and its `.sig` (from `fixtures`) copied into
+   * the update folder, and a release.toml naming it for Linux desks.
+   */
+  publishRelease({ version, notes, fixtures, installer }) {
+    copyFileSync(join(fixtures, installer), join(this.updatesDir, installer));
+    copyFileSync(join(fixtures, `${installer}.sig`), join(this.updatesDir, `${installer}.sig`));
+    writeFileSync(
+      join(this.updatesDir, 'release.toml'),
+      `version = "${version}"\nnotes = "${notes}"\n[platforms]\nlinux-x86_64 = "${installer}"\n`,
+    );
+  }
+
+  /** Withdraws the published release: the desks are offered nothing again. */
+  withdrawRelease() {
+    rmSync(join(this.updatesDir, 'release.toml'), { force: true });
   }
 
   async admin(args) {

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -87,5 +87,38 @@ describe('SettingsScreen', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
 
     expect(signOut).toHaveBeenCalled();
+  });
+
+  it('checks for updates on request and says what the server offers', async () => {
+    const before: api.UpdateStatus = { currentVersion: '0.1.0', available: null, checkedAt: null, error: null, installing: false };
+    vi.mocked(api.updateStatus).mockResolvedValue(before);
+    vi.mocked(api.checkForUpdate).mockResolvedValue({
+      ...before,
+      available: { version: '0.2.0', notes: 'Folio windows', date: null },
+      checkedAt: '2026-11-23T08:00:00Z',
+    });
+    show();
+    const panel = await screen.findByRole('region', { name: 'Software update' });
+    expect(await within(panel).findByText('Frontdesk 0.1.0')).toBeInTheDocument();
+    expect(panel).toHaveTextContent('Last checkednot yet');
+    expect(screen.queryByRole('button', { name: 'Install and restart' })).not.toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Check for updates' }));
+
+    expect(await screen.findByText('Frontdesk 0.2.0 is available: Folio windows')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Install and restart' })).toBeEnabled();
+  });
+
+  it("says why the last check failed, in the updater's words", async () => {
+    vi.mocked(api.updateStatus).mockResolvedValue({
+      currentVersion: '0.1.0',
+      available: null,
+      checkedAt: null,
+      error: 'Updates are only fetched over HTTPS, and this desk\'s server address starts with http://.',
+      installing: false,
+    });
+    show();
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Updates are only fetched over HTTPS');
   });
 });

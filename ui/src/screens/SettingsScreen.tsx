@@ -1,8 +1,20 @@
 import { useEffect, useState, type FormEvent } from 'react';
 
-import { getSettings, saveSettings, type AutoResolve, type Settings, type StaleAction, type SyncSettings } from '../api.ts';
+import {
+  checkForUpdate,
+  getSettings,
+  installUpdate,
+  saveSettings,
+  updateStatus,
+  type AutoResolve,
+  type Settings,
+  type StaleAction,
+  type SyncSettings,
+  type UpdateStatus,
+} from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Field } from '../components/Field.tsx';
+import { dateTime } from '../dates.ts';
 import { useAction, useDesk, useLoad } from '../desk.tsx';
 import { words, type EntityKind } from '../records.ts';
 
@@ -164,9 +176,69 @@ export function SettingsScreen() {
           Save settings
         </button>
       </form>
+      <SoftwareUpdate />
       <button type="button" className="danger" onClick={() => desk.signOut?.()}>
         Sign out
       </button>
+    </section>
+  );
+}
+
+/** The version this desk runs, and the newer one the property's server offers, if any. */
+function SoftwareUpdate() {
+  const [status, setStatus] = useState<UpdateStatus | undefined>(undefined);
+  const check = useAction();
+  const install = useAction();
+  useEffect(() => {
+    let current = true;
+    updateStatus().then((loaded) => current && setStatus(loaded), () => undefined);
+    return () => {
+      current = false;
+    };
+  }, []);
+  const runCheck = async () => {
+    const checked = await check.run(checkForUpdate);
+    if (checked !== undefined) {
+      setStatus(checked);
+    }
+  };
+  const available = status?.available ?? null;
+  return (
+    <section className="panel" aria-labelledby="software-update-title">
+      <h2 id="software-update-title">Software update</h2>
+      <dl className="facts">
+        <div>
+          <dt>This desk runs</dt>
+          <dd>Frontdesk {status?.currentVersion ?? '…'}</dd>
+        </div>
+        <div>
+          <dt>Last checked</dt>
+          <dd>{status?.checkedAt != null ? dateTime(new Date(status.checkedAt)) : 'not yet'}</dd>
+        </div>
+      </dl>
+      {available !== null ? (
+        <p role="status">
+          Frontdesk {available.version} is available{available.notes !== '' ? `: ${available.notes}` : '.'}
+        </p>
+      ) : (
+        status?.checkedAt != null && <p role="status">This desk runs the newest version its server offers.</p>
+      )}
+      {status?.error != null && check.error === undefined && install.error === undefined && (
+        <p className="notice notice--error" role="alert">
+          {status.error}
+        </p>
+      )}
+      <ErrorNotice error={check.error ?? install.error} />
+      <div className="actions">
+        <button type="button" onClick={() => void runCheck()} disabled={check.busy || install.busy}>
+          {check.busy ? 'Checking…' : 'Check for updates'}
+        </button>
+        {available !== null && (
+          <button type="button" className="primary" onClick={() => void install.run(installUpdate)} disabled={install.busy}>
+            {install.busy ? `Installing ${available.version}…` : 'Install and restart'}
+          </button>
+        )}
+      </div>
     </section>
   );
 }
