@@ -10,6 +10,8 @@
 #
 #   scripts/package.sh             build and check
 #   FRONTDESK_PACKAGE_SKIP_BUILD=1 scripts/package.sh    check the bundles already built
+#   TAURI_SIGNING_PRIVATE_KEY=... scripts/package.sh     also sign them for the desks'
+#       updater (.deb.sig, .rpm.sig; docs/deployment.md, "Rolling out a new version")
 #
 # Windows (.msi, NSIS) and macOS (.dmg) packages are built by CI on those systems:
 # .github/workflows/release.yml.
@@ -22,13 +24,25 @@ version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Carg
 bundle="$CARGO_TARGET_DIR/release/bundle"
 if [ -z "${FRONTDESK_PACKAGE_SKIP_BUILD:-}" ]; then
   say "building Frontdesk $version: tauri build --bundles deb,rpm (release; the first build takes ~10 minutes)"
-  rm -f "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm
-  ui/node_modules/.bin/tauri build --ci --bundles deb,rpm
+  rm -f "$bundle"/deb/*.deb* "$bundle"/rpm/*.rpm*
+  signing=()
+  if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ]; then
+    say "signing the packages for the updater with the key of TAURI_SIGNING_PRIVATE_KEY"
+    signing=(--config '{"bundle":{"createUpdaterArtifacts":true}}')
+  fi
+  ui/node_modules/.bin/tauri build --ci --bundles deb,rpm "${signing[@]}"
 fi
 deb=$(ls "$bundle"/deb/*_"$version"_*.deb)
 rpm=$(ls "$bundle"/rpm/*-"$version"-*.rpm)
 mkdir -p dist
 cp "$deb" "$rpm" dist/
+if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ]; then
+  for package in "$deb" "$rpm"; do
+    [ -s "$package.sig" ] || { echo "package check failed: no updater signature $package.sig" >&2; exit 1; }
+    cp "$package.sig" dist/
+  done
+  echo "  updater signatures: dist/$(basename "$deb").sig, dist/$(basename "$rpm").sig"
+fi
 
 work=$(mktemp -d)
 app_pid=

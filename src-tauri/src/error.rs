@@ -182,7 +182,7 @@ impl From<DeskError> for AppError {
         let message = err.to_string();
         match err {
             DeskError::Store(err) => err.into(),
-            DeskError::NotEnrolled => Self::new(ErrorCode::NotEnrolled, message),
+            DeskError::NotEnrolled | DeskError::Wiped => Self::new(ErrorCode::NotEnrolled, message),
             DeskError::NotSignedIn => Self::new(ErrorCode::NotSignedIn, message),
             DeskError::BadCredentials => Self::new(ErrorCode::NotAllowed, message),
             DeskError::AlreadyEnrolled(_) => Self::invalid_input(message),

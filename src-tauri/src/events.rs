@@ -22,6 +22,7 @@ pub mod names {
     pub const SYNC_ALERT: &str = "sync-alert";
     pub const DATA_CHANGED: &str = "data-changed";
     pub const CONFLICTS_CHANGED: &str = "conflicts-changed";
+    pub const DEVICE_WIPED: &str = "device-wiped";
 }
 
 /// The `data-changed` payload.
@@ -125,6 +126,15 @@ async fn on_event<R: Runtime>(app: &AppHandle<R>, event: SyncEvent, last_progres
                 notify(alert.message(), alert.level());
             }
             emit(app, names::SYNC_ALERT, SyncAlert::of(alert));
+        }
+        // The desk erases itself (frontdesk_device::desk); every window goes back to the
+        // enrollment screen, which says why.
+        SyncEvent::DeviceWiped => {
+            notify(
+                "This desk was removed from the property by its administrator and its data was erased.".to_owned(),
+                AlertLevel::Critical,
+            );
+            emit(app, names::DEVICE_WIPED, ());
         }
     }
 }

@@ -18,15 +18,21 @@ const DEVICE: api.EnrolledDevice = {
 const SIGNED_IN: api.SessionState = { device: DEVICE, user: DESK_USER };
 
 let statusHandler: ((state: api.SyncState) => void) | undefined;
-let sessionLost: (() => void) | undefined;
+let sessionLost: ((error: api.AppError) => void) | undefined;
+let deviceWiped: (() => void) | undefined;
 let progressHandler: ((progress: api.SyncProgress) => void) | undefined;
 
 beforeEach(() => {
   statusHandler = undefined;
   sessionLost = undefined;
+  deviceWiped = undefined;
   vi.mocked(api.onSessionLost).mockImplementation((listener) => {
     sessionLost = listener;
     return () => undefined;
+  });
+  vi.mocked(api.onDeviceWiped).mockImplementation((handler) => {
+    deviceWiped = handler;
+    return Promise.resolve(() => undefined);
   });
   progressHandler = undefined;
   vi.mocked(api.catalog).mockResolvedValue(CATALOG);
@@ -51,10 +57,40 @@ describe('a session that ends under the screen', () => {
   it('goes back to the sign-in screen when a command finds nobody signed in', async () => {
     await signedIn();
     vi.mocked(api.sessionState).mockResolvedValue({ device: DEVICE, user: null });
-    act(() => sessionLost?.());
+    act(() => sessionLost?.(new api.AppError('not_signed_in', 'Sign in first')));
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(screen.queryByRole('heading', { level: 1, name: /^Today/ })).not.toBeInTheDocument();
+  });
+
+  it('goes to the enrollment screen, saying why, when the administrator wiped the desk', async () => {
+    await signedIn();
+    vi.mocked(api.sessionState).mockResolvedValue({ device: null, user: null });
+    act(() => deviceWiped?.());
+
+    expect(await screen.findByRole('button', { name: 'Enroll device' })).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'This desk was removed from the property by its administrator and its data was erased',
+    );
+    expect(screen.queryByRole('heading', { level: 1, name: /^Today/ })).not.toBeInTheDocument();
+  });
+
+  it('goes to the enrollment screen when signing in finds the desk wiped', async () => {
+    vi.mocked(api.sessionState).mockResolvedValue({ device: DEVICE, user: null });
+    render(<App />);
+    await screen.findByRole('heading', { name: 'Sign in' });
+    vi.mocked(api.sessionState).mockResolvedValue({ device: null, user: null });
+    act(() =>
+      sessionLost?.(
+        new api.AppError(
+          'not_enrolled',
+          'This desk was removed from the property by its administrator and its data was erased: enroll it again with a new code',
+        ),
+      ),
+    );
+
+    expect(await screen.findByRole('button', { name: 'Enroll device' })).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('enroll it again with a new code');
   });
 });
 

@@ -1,9 +1,11 @@
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 
 import {
+  AppError as AppErrorClass,
   appInfo,
   catalog as loadCatalog,
   onConflictsChanged,
+  onDeviceWiped,
   onSyncAlert,
   onSyncProgress,
   onSyncStatus,
@@ -54,17 +56,36 @@ import { indicatorStatus, type SyncStatus } from './syncStatus.ts';
 // Nothing is known about sync until the worker answers: say so rather than pretend to be synced.
 const NOT_CONNECTED: SyncStatus = { kind: 'offline', queued: 0 };
 
+/** What the desk says when its administrator removed it (the device crate's `DeskError::Wiped`). */
+const WIPED =
+  'This desk was removed from the property by its administrator and its data was erased: enroll it again with a new code';
+
 /** The window: enrollment on first run, then sign-in, then the desk. */
 export function App() {
   const [session, setSession] = useState<SessionState | undefined>(undefined);
   const [error, setError] = useState<AppError | undefined>(undefined);
+  /** Why the desk is no longer enrolled, when its administrator removed and wiped it. */
+  const [removed, setRemoved] = useState<AppError | undefined>(undefined);
 
   useEffect(() => {
-    sessionState().then(setSession, (reason: unknown) => setError(toAppError(reason)));
-    // A command that finds nobody signed in sends the window back to the sign-in screen.
-    return onSessionLost(() => {
-      sessionState().then(setSession, (reason: unknown) => setError(toAppError(reason)));
+    const reread = () => sessionState().then(setSession, (reason: unknown) => setError(toAppError(reason)));
+    void reread();
+    // A command that finds nobody signed in sends the window back to the sign-in screen; one
+    // that finds the desk no longer enrolled, to the enrollment screen with the reason.
+    const stopLost = onSessionLost((lost) => {
+      if (lost.code === 'not_enrolled') {
+        setRemoved(lost);
+      }
+      void reread();
     });
+    const stopWiped = onDeviceWiped(() => {
+      setRemoved(new AppErrorClass('not_enrolled', WIPED));
+      void reread();
+    });
+    return () => {
+      stopLost();
+      void Promise.resolve(stopWiped).then((unlisten) => unlisten?.());
+    };
   }, []);
 
   if (session === undefined) {
@@ -77,7 +98,16 @@ export function App() {
   }
   if (session.device === null) {
     const failed = session.provisioning_error;
-    return <EnrollScreen onEnrolled={setSession} setupFailure={failed === undefined || failed === null ? undefined : toAppError(failed)} />;
+    return (
+      <EnrollScreen
+        onEnrolled={(state) => {
+          setRemoved(undefined);
+          setSession(state);
+        }}
+        setupFailure={failed === undefined || failed === null ? undefined : toAppError(failed)}
+        removed={removed}
+      />
+    );
   }
   if (session.user === null) {
     return <SignInScreen device={session.device} onSignedIn={setSession} />;

@@ -117,14 +117,15 @@ export function toAppError(reason: unknown): AppError {
   return new AppError('internal', `Unexpected error: ${String(reason)}`);
 }
 
-const sessionLostListeners = new Set<() => void>();
+const sessionLostListeners = new Set<(error: AppError) => void>();
 
 /**
  * Calls `listener` whenever a command finds nobody signed in (the session ended under the
- * screen: signed out in another window, or the desk's sign-in was dropped); returns the
- * unsubscribe. The app then goes back to its sign-in screen.
+ * screen: signed out in another window, or the desk's sign-in was dropped) or the desk no
+ * longer enrolled (`not_enrolled`: an administrator removed and wiped it); returns the
+ * unsubscribe. The app then goes back to its sign-in or enrollment screen.
  */
-export function onSessionLost(listener: () => void): () => void {
+export function onSessionLost(listener: (error: AppError) => void): () => void {
   sessionLostListeners.add(listener);
   return () => sessionLostListeners.delete(listener);
 }
@@ -134,9 +135,9 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
     return await invoke<T>(command, args);
   } catch (reason) {
     const error = toAppError(reason);
-    if (error.code === 'not_signed_in') {
+    if (error.code === 'not_signed_in' || error.code === 'not_enrolled') {
       for (const listener of sessionLostListeners) {
-        listener();
+        listener(error);
       }
     }
     throw error;
@@ -972,6 +973,14 @@ export function onDataChanged(handler: (change: DataChanged) => void): Promise<U
 
 export function onConflictsChanged(handler: (change: ConflictsChanged) => void): Promise<UnlistenFn> {
   return on('conflicts-changed', handler);
+}
+
+/**
+ * An administrator removed this desk with `revoke-device --wipe`: it erased its local data and
+ * is no longer enrolled.
+ */
+export function onDeviceWiped(handler: () => void): Promise<UnlistenFn> {
+  return on('device-wiped', handler);
 }
 
 /** A check found a version newer than this one. */

@@ -24,7 +24,9 @@ use uuid::Uuid;
 use crate::meta::DeviceIdentity;
 use crate::session::Session;
 use crate::store::Store;
-use crate::sync::{RemoteError, RoundError, RoundReport, ServerClient, SyncHandle, WallClock, sync_round};
+use crate::sync::{
+    RemoteError, RoundError, RoundReport, ServerClient, SyncCommands, SyncEvent, SyncHandle, WallClock, sync_round,
+};
 
 /// The member of staff signed in on this desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,10 @@ pub enum DeskError {
         "The server cannot be reached and this user has never signed in on this desk, so they cannot sign in offline"
     )]
     NoOfflineLogin,
+    #[error(
+        "This desk was removed from the property by its administrator and its data was erased: enroll it again with a new code"
+    )]
+    Wiped,
     #[error(transparent)]
     Remote(#[from] RemoteError),
     #[error(transparent)]
@@ -74,6 +80,7 @@ impl DeskError {
             DeskError::NotSignedIn => "not_signed_in",
             DeskError::BadCredentials => "bad_credentials",
             DeskError::NoOfflineLogin => "server_unreachable",
+            DeskError::Wiped => WIPED,
             DeskError::Remote(RemoteError::Network(_) | RemoteError::Server(_)) => "server_unreachable",
             DeskError::Remote(RemoteError::Auth { code, .. } | RemoteError::Refused { code, .. }) => code,
             DeskError::Remote(RemoteError::Protocol(_)) => "protocol",
@@ -84,6 +91,14 @@ impl DeskError {
 
 mod keys {
     pub const OFFLINE_LOGIN: &str = "desk.offline_login.";
+}
+
+/// The server's answer to a device an administrator revoked with `--wipe`.
+pub const WIPED: &str = "device_wiped";
+
+/// Whether `err` is the server telling this device to erase its data.
+fn is_wipe(err: &RemoteError) -> bool {
+    matches!(err, RemoteError::Auth { code, .. } if code == WIPED)
 }
 
 #[derive(Debug, Default)]
@@ -103,6 +118,27 @@ pub struct Desk {
     state: Arc<RwLock<State>>,
     clock: WallClock,
     reconnect: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Erases the desk when the worker hears it was wiped.
+    wipe_watch: JoinHandle<()>,
+}
+
+/// What erasing a wiped desk needs, for the tasks that outlive a borrow of the desk.
+#[derive(Clone)]
+struct Eraser {
+    store: Arc<Store>,
+    state: Arc<RwLock<State>>,
+    sync: SyncCommands,
+}
+
+impl Eraser {
+    /// Stops syncing, forgets the enrollment and who is signed in, and empties the store.
+    async fn erase(&self) -> Result<(), DeskError> {
+        tracing::warn!("the administrator revoked this device with --wipe: erasing its local data");
+        self.sync.set_session(None).await;
+        *self.state.write().await = State::default();
+        self.store.erase().await?;
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Desk {
@@ -128,13 +164,27 @@ impl Desk {
         let store = Arc::new(Store::open(path).await?);
         let identity = store.device_identity().await?;
         let sync = SyncHandle::spawn(store.clone(), None, clock.clone(), paused).await?;
-        Ok(Desk {
-            store,
-            sync,
-            state: Arc::new(RwLock::new(State { identity, ..State::default() })),
-            clock,
-            reconnect: std::sync::Mutex::new(None),
-        })
+        let state = Arc::new(RwLock::new(State { identity, ..State::default() }));
+        let eraser = Eraser { store: store.clone(), state: state.clone(), sync: sync.clone_commands() };
+        let mut events = sync.subscribe();
+        let wipe_watch = tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(SyncEvent::DeviceWiped) => {
+                        if let Err(err) = eraser.erase().await {
+                            tracing::error!("erasing the wiped desk failed: {err}");
+                        }
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        Ok(Desk { store, sync, state, clock, reconnect: std::sync::Mutex::new(None), wipe_watch })
+    }
+
+    fn eraser(&self) -> Eraser {
+        Eraser { store: self.store.clone(), state: self.state.clone(), sync: self.sync.clone_commands() }
     }
 
     /// The local store.
@@ -189,6 +239,10 @@ impl Desk {
                 self.start(user.clone(), password, Some(client)).await;
                 Ok(user)
             }
+            Err(err) if is_wipe(&err) => {
+                self.eraser().erase().await?;
+                Err(DeskError::Wiped)
+            }
             Err(RemoteError::Auth { .. }) => Err(DeskError::BadCredentials),
             Err(err) if err.is_transient() => {
                 let key = format!("{}{}", keys::OFFLINE_LOGIN, username.to_lowercase());
@@ -227,6 +281,7 @@ impl Desk {
     fn spawn_reconnect(&self, identity: DeviceIdentity, username: String) {
         let state = self.state.clone();
         let sync_commands = self.sync.clone_commands();
+        let eraser = self.eraser();
         let task = tokio::spawn(async move {
             let mut wait = Duration::from_secs(2);
             loop {
@@ -250,6 +305,12 @@ impl Desk {
                         return;
                     }
                     Err(err) if err.is_transient() => continue,
+                    Err(err) if is_wipe(&err) => {
+                        if let Err(err) = eraser.erase().await {
+                            tracing::error!("erasing the wiped desk failed: {err}");
+                        }
+                        return;
+                    }
                     // The password changed on the server or the device was revoked:
                     // stay signed in locally; sync shows that it needs a sign-in.
                     Err(_) => return,
@@ -289,10 +350,15 @@ impl Desk {
     /// the app asks the worker with [`SyncHandle::sync_now`]).
     pub async fn sync_once(&self, batch_size: usize) -> Result<RoundReport, DeskError> {
         let client = self.client().await.ok_or(DeskError::NotSignedIn)?;
-        sync_round(&self.store, &client, batch_size, |_| {}).await.map_err(|err| match err {
-            RoundError::Remote(err) => DeskError::Remote(err),
-            RoundError::Store(err) => DeskError::Store(err),
-        })
+        match sync_round(&self.store, &client, batch_size, |_| {}).await {
+            Ok(report) => Ok(report),
+            Err(RoundError::Remote(err)) if is_wipe(&err) => {
+                self.eraser().erase().await?;
+                Err(DeskError::Wiped)
+            }
+            Err(RoundError::Remote(err)) => Err(DeskError::Remote(err)),
+            Err(RoundError::Store(err)) => Err(DeskError::Store(err)),
+        }
     }
 
     /// Resolves a conflict. The server writes the chosen values as a new change
@@ -330,6 +396,7 @@ impl Desk {
         {
             task.abort();
         }
+        self.wipe_watch.abort();
         self.sync.stop(timeout).await;
     }
 }

@@ -591,6 +591,33 @@ pub struct StoreStats {
 }
 
 impl Store {
+    /// Erases everything this desk holds: records, queued changes, history, conflicts,
+    /// settings, its enrollment and the sign-ins it cached, as an administrator's
+    /// `revoke-device --wipe` asks. The file is compacted and its write-ahead log emptied
+    /// afterwards, so the erased data is not left in free pages. The store is then as a
+    /// new one: not enrolled.
+    pub async fn erase(&self) -> Result<()> {
+        let mut writer = self.writer.lock().await;
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        )
+        .fetch_all(&mut writer.conn)
+        .await?;
+        let mut tx = writer.conn.begin().await?;
+        // Every table goes, in whatever order: the references hold again at the commit.
+        sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
+        for table in &tables {
+            let statement = format!("DELETE FROM \"{}\"", table.replace('"', "\"\""));
+            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        writer.cached = Cached { last_hlc: Hlc::ZERO, confirmation_counter: 0 };
+        for statement in ["PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
+            sqlx::query(statement).execute(&mut writer.conn).await?;
+        }
+        Ok(())
+    }
+
     /// Row counts of the main tables.
     pub async fn stats(&self) -> Result<StoreStats> {
         let (records, outbox, history, conflicts) = sqlx::query_as(

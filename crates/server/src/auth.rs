@@ -287,13 +287,15 @@ pub struct DeviceInfo {
     pub prefix: String,
     pub enrolled_at: DateTime<Utc>,
     pub revoked: bool,
+    /// Revoked with `--wipe`: told to erase its local data at its next request.
+    pub wipe: bool,
 }
 
 /// The property's devices, in the order they enrolled.
 pub async fn list_devices(store: &Store, property_code: &str) -> Result<Vec<DeviceInfo>, AdminError> {
     let property = property_id(store, property_code).await?;
     let rows = sqlx::query(
-        "SELECT id, name, prefix, enrolled_at, revoked FROM devices WHERE property_id = $1 ORDER BY enrolled_at, id",
+        "SELECT id, name, prefix, enrolled_at, revoked, wipe FROM devices WHERE property_id = $1 ORDER BY enrolled_at, id",
     )
     .bind(property.to_string())
     .fetch_all(store.pool())
@@ -307,6 +309,7 @@ pub async fn list_devices(store: &Store, property_code: &str) -> Result<Vec<Devi
                 prefix: row.try_get("prefix")?,
                 enrolled_at: DateTime::from_timestamp_millis(row.try_get("enrolled_at")?).unwrap_or_default(),
                 revoked: row.try_get::<i64, _>("revoked")? != 0,
+                wipe: row.try_get::<i64, _>("wipe")? != 0,
             })
         })
         .collect()
@@ -314,12 +317,16 @@ pub async fn list_devices(store: &Store, property_code: &str) -> Result<Vec<Devi
 
 /// Revokes a device of the property, named by id or by its name (a lost tablet, a
 /// replaced PC): its credential and every session signed in on it stop working at
-/// their next request, and the other desks see it revoked. Re-enrolling the
-/// machine takes a new enrollment code and makes a new device.
+/// their next request, and the other desks see it revoked. With `wipe`, that next
+/// request is answered `device_wiped` and the desk erases its local copy of the
+/// hotel's data (changes it had not synced included: meant for a device in the
+/// wrong hands) and shows the enrollment screen. Re-enrolling the machine takes a
+/// new enrollment code and makes a new device.
 pub async fn revoke_device(
     store: &Store,
     property_code: &str,
     device: &str,
+    wipe: bool,
     channel: &str,
     now: DateTime<Utc>,
 ) -> Result<DeviceInfo, AdminError> {
@@ -348,7 +355,8 @@ pub async fn revoke_device(
     };
     let property = property_id(store, property_code).await?;
     let mut tx = AdminTx::begin(store, property, now).await?;
-    sqlx::query("UPDATE devices SET revoked = 1 WHERE id = $1 AND property_id = $2")
+    let set = if wipe { "SET revoked = 1, wipe = 1" } else { "SET revoked = 1" };
+    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE devices {set} WHERE id = $1 AND property_id = $2")))
         .bind(found.id.to_string())
         .bind(property.to_string())
         .execute(tx.conn())
@@ -359,7 +367,7 @@ pub async fn revoke_device(
         .await?;
     tx.upsert(EntityKind::Device, found.id, admin::device_fields(&found.name, &found.prefix, true)).await?;
     tx.commit(channel).await?;
-    Ok(DeviceInfo { revoked: true, ..found })
+    Ok(DeviceInfo { revoked: true, wipe: wipe || found.wipe, ..found })
 }
 
 // ---- enrollment and sessions (API) ---------------------------------------------------
@@ -456,18 +464,32 @@ async fn authenticate_device(store: &Store, headers: &HeaderMap) -> Result<(Uuid
     let (id, secret) = value.split_once(':').ok_or_else(missing)?;
     let bad = || AppError::unauthorized("bad_device", "the device is unknown, revoked or its secret is wrong");
     let id = Uuid::parse_str(id.trim()).map_err(|_| bad())?;
-    let row = sqlx::query("SELECT property_id, credential_hash, revoked FROM devices WHERE id = $1")
+    let row = sqlx::query("SELECT property_id, credential_hash, revoked, wipe FROM devices WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(store.pool())
         .await?
         .ok_or_else(bad)?;
     let hash: String = row.try_get("credential_hash")?;
     let revoked: i64 = row.try_get("revoked")?;
-    if revoked != 0 || hash != digest(secret.trim()) {
+    if hash != digest(secret.trim()) {
+        return Err(bad());
+    }
+    if row.try_get::<i64, _>("wipe")? != 0 {
+        return Err(wiped());
+    }
+    if revoked != 0 {
         return Err(bad());
     }
     let property: String = row.try_get("property_id")?;
     Ok((id, Uuid::parse_str(&property).map_err(AppError::internal)?))
+}
+
+/// The answer to a device an admin revoked with `--wipe`.
+fn wiped() -> AppError {
+    AppError::unauthorized(
+        "device_wiped",
+        "this device was removed from the property by its administrator: it must erase its local data",
+    )
 }
 
 /// Signs a member of staff in on an enrolled device.
@@ -568,7 +590,7 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(missing)?;
         let token_hash = digest(token);
         let row = sqlx::query(
-            "SELECT s.user_id, s.device_id, s.property_id, s.expires_at, s.revoked, u.role, u.active, d.revoked AS device_revoked \
+            "SELECT s.user_id, s.device_id, s.property_id, s.expires_at, s.revoked, u.role, u.active, d.revoked AS device_revoked, d.wipe \
              FROM sessions s JOIN staff_users u ON u.id = s.user_id JOIN devices d ON d.id = s.device_id \
              WHERE s.token_hash = $1",
         )
@@ -576,6 +598,9 @@ impl FromRequestParts<AppState> for Session {
         .fetch_optional(state.store.pool())
         .await?
         .ok_or_else(|| AppError::unauthorized("invalid_token", "the session token is unknown: sign in again"))?;
+        if row.try_get::<i64, _>("wipe")? != 0 {
+            return Err(wiped());
+        }
         let expires_at: i64 = row.try_get("expires_at")?;
         if expires_at <= millis((state.now)()) {
             return Err(AppError::unauthorized("expired_token", "the session has expired: sign in again"));

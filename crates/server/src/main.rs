@@ -213,6 +213,11 @@ enum Command {
         /// The device's id or name, as `devices` lists them.
         #[arg(long)]
         device: String,
+        /// Also make the device erase its local copy of the hotel's data at its next
+        /// request (guests, folios, and changes it has not synced: for a device in the
+        /// wrong hands); it then shows the enrollment screen.
+        #[arg(long)]
+        wipe: bool,
     },
     /// Check the update folder (updates.dir): the release it offers, to what share of
     /// the desks, and that every installer and its signature are there.
@@ -477,7 +482,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             let store = open(&settings).await?;
             let devices = auth::list_devices(&store, &property).await.map_err(|err| err.to_string())?;
             for device in devices {
-                let state = if device.revoked { "revoked" } else { "active" };
+                let state = match (device.revoked, device.wipe) {
+                    (_, true) => "revoked, to be wiped",
+                    (true, false) => "revoked",
+                    (false, false) => "active",
+                };
                 println!(
                     "{}\t{}\t{}\t{}\t{state}",
                     device.id,
@@ -488,12 +497,16 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             }
             store.close().await;
         }
-        Command::RevokeDevice { property, device, .. } => {
+        Command::RevokeDevice { property, device, wipe, .. } => {
             let store = open(&settings).await?;
-            let revoked = auth::revoke_device(&store, &property, &device, &live_channel, now)
+            let revoked = auth::revoke_device(&store, &property, &device, wipe, &live_channel, now)
                 .await
                 .map_err(|err| err.to_string())?;
-            println!("revoked {} ({})", revoked.name, revoked.id);
+            if revoked.wipe {
+                println!("revoked {} ({}); it erases its local data at its next request", revoked.name, revoked.id);
+            } else {
+                println!("revoked {} ({})", revoked.name, revoked.id);
+            }
             store.close().await;
         }
         Command::Updates { .. } => {

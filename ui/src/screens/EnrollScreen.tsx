@@ -11,7 +11,16 @@ const FIELDS = { serverUrl: 'server_url', code: 'code', deviceName: 'device_name
  * First run: points this device at the property's sync server with an enrollment code.
  * `setupFailure`: why the automatic setup (flags or a provisioning file) did not enroll it.
  */
-export function EnrollScreen({ onEnrolled, setupFailure }: { onEnrolled: (state: SessionState) => void; setupFailure?: AppError | undefined }) {
+export function EnrollScreen({
+  onEnrolled,
+  setupFailure,
+  removed,
+}: {
+  onEnrolled: (state: SessionState) => void;
+  setupFailure?: AppError | undefined;
+  /** Why this desk is not enrolled any more (its administrator removed and wiped it). */
+  removed?: AppError | undefined;
+}) {
   const [serverUrl, setServerUrl] = useState('');
   const [code, setCode] = useState('');
   const [deviceName, setDeviceName] = useState('');
@@ -48,6 +57,12 @@ export function EnrollScreen({ onEnrolled, setupFailure }: { onEnrolled: (state:
       <form className="panel gate__form" onSubmit={submit} noValidate aria-labelledby="enroll-title">
         <h1 id="enroll-title">Set up this device</h1>
         <p className="muted">Connect it to your property's sync server once; staff then sign in.</p>
+        {removed !== undefined && action.error === undefined && (
+          <div role="alert" className="notice notice--high">
+            <p>{removed.message}.</p>
+            <p>Ask your IT contact for a new enrollment code if this desk should work for the hotel again.</p>
+          </div>
+        )}
         {setupFailure !== undefined && action.error === undefined && (
           <div role="alert" className="notice notice--high">
             <p>The automatic setup of this desk did not work: {setupFailure.message}</p>

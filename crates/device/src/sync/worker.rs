@@ -85,6 +85,9 @@ pub enum SyncEvent {
         kinds: Vec<KindFreshness>,
     },
     Alert(Alert),
+    /// The server said an administrator revoked this device with `--wipe`: the desk
+    /// erases its data (see `Desk`) and syncs no more.
+    DeviceWiped,
 }
 
 #[derive(Debug)]
@@ -568,6 +571,12 @@ impl Worker {
             self.emit(SyncEvent::Alert(alert));
         }
         match &err {
+            RoundError::Remote(RemoteError::Auth { code, .. }) if code == crate::desk::WIPED => {
+                self.needs_sign_in = true;
+                self.retry = None;
+                self.last_error = Some((SyncState::Error, reason));
+                self.emit(SyncEvent::DeviceWiped);
+            }
             RoundError::Remote(RemoteError::Auth { .. }) => {
                 self.needs_sign_in = true;
                 self.retry = None;

@@ -499,3 +499,87 @@ async fn a_desk_knows_its_hotels_name_from_enrollment() {
     assert_eq!(device.name, "Reception 3");
     assert!(state.user.is_none(), "nobody signed in yet");
 }
+
+/// The bytes of a desk's store as they lie on disk (the database and its WAL).
+fn store_bytes(path: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("the store file");
+    bytes.extend(std::fs::read(path.with_extension("sqlite3-wal")).unwrap_or_default());
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+}
+
+/// A lost tablet revoked with --wipe: at its next sync it erases everything it holds (the
+/// guests' details leave no trace in the file), forgets its enrollment, and can be
+/// enrolled again with a new code, getting the hotel back from the server.
+#[tokio::test]
+async fn a_desk_revoked_with_wipe_erases_its_data_and_can_be_enrolled_again() {
+    let hotel = Hotel::open().await;
+    let path = hotel.dir.path().join("tablet.sqlite3");
+    let desk = Desk::open_manual(&path, Arc::new(Utc::now)).await.expect("the desk opens");
+    desk.enroll(&hotel.base, &hotel.code().await, "Tablet 7").await.expect("enrolled");
+    desk.sign_in("manager", PASSWORD).await.expect("signed in");
+    desk.sync_once(1_000).await.expect("the hotel pulled");
+    let synced = new_guest(&desk, "Synced", "Before", "synced.before@example.com").await;
+    desk.sync_once(1_000).await.expect("pushed");
+    new_guest(&desk, "Queued", "Unsynced", "queued.unsynced@example.com").await;
+    let device_id = desk.identity().await.expect("enrolled").device_id;
+    assert!(contains(&store_bytes(&path), "synced.before@example.com"), "the guest is in the file before");
+
+    frontdesk_server::auth::revoke_device(&hotel.store, "DEMO", &device_id.to_string(), true, "x", Utc::now())
+        .await
+        .expect("revoked with wipe");
+    let err = desk.sync_once(1_000).await.expect_err("the server refuses the wiped device");
+    assert!(matches!(err, frontdesk_device::desk::DeskError::Wiped), "{err:?}");
+    assert_eq!(err.code(), "device_wiped");
+
+    assert!(desk.identity().await.is_none(), "the enrollment is forgotten");
+    assert!(desk.user().await.is_none(), "nobody is signed in");
+    let stats = desk.store().stats().await.expect("stats");
+    assert_eq!((stats.records, stats.outbox, stats.history, stats.conflicts), (0, 0, 0, 0));
+    let bytes = store_bytes(&path);
+    for trace in ["synced.before@example.com", "queued.unsynced@example.com", "Demo Hotel DEMO"] {
+        assert!(!contains(&bytes, trace), "`{trace}` is gone from the file");
+    }
+    let offline = desk.sign_in("manager", PASSWORD).await.expect_err("no enrollment, no sign-in");
+    assert!(matches!(offline, frontdesk_device::desk::DeskError::NotEnrolled), "{offline:?}");
+
+    // IT enrolls the tablet again: a new device, the hotel back from the server.
+    desk.enroll(&hotel.base, &hotel.code().await, "Tablet 7").await.expect("enrolled again");
+    assert_ne!(desk.identity().await.expect("enrolled").device_id, device_id, "a new device");
+    desk.sign_in("manager", PASSWORD).await.expect("signed in");
+    desk.sync_once(1_000).await.expect("the hotel pulled again");
+    let back: Option<Guest> = desk.store().record(EntityKind::Guest, synced.id).await.expect("read");
+    assert!(back.is_some(), "what was synced before is back");
+}
+
+/// The sync worker hears the wipe on its own round and the desk erases itself.
+#[tokio::test]
+async fn the_worker_erases_a_desk_wiped_while_it_runs() {
+    let hotel = Hotel::open().await;
+    let path = hotel.dir.path().join("desk-w.sqlite3");
+    let desk = Desk::open(&path, Arc::new(Utc::now)).await.expect("the desk opens with its worker");
+    desk.enroll(&hotel.base, &hotel.code().await, "Reception 9").await.expect("enrolled");
+    let mut events = desk.sync().subscribe();
+    desk.sign_in("frontdesk", PASSWORD).await.expect("signed in");
+    let device_id = desk.identity().await.expect("enrolled").device_id;
+    frontdesk_server::auth::revoke_device(&hotel.store, "DEMO", &device_id.to_string(), true, "x", Utc::now())
+        .await
+        .expect("revoked with wipe");
+    desk.sync().sync_now().await;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Ok(SyncEvent::DeviceWiped)) => break,
+            Ok(Ok(_)) => {}
+            other => panic!("the worker never heard of the wipe: {other:?}"),
+        }
+    }
+    let started = tokio::time::Instant::now();
+    while desk.identity().await.is_some() || desk.store().stats().await.expect("stats").records > 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "the desk did not erase itself");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(desk.user().await.is_none());
+}

@@ -266,14 +266,16 @@ async fn a_revoked_device_loses_access_at_its_next_request() {
     assert_eq!(devices.len(), 2, "two enrolled: {devices:?}");
     assert_eq!(tablet.pull_raw(&json!({"protocol": 1})).await.status(), 200, "the tablet syncs");
 
-    let unknown = frontdesk_server::auth::revoke_device(&server.store, "P1", "lost phone", "x", chrono::Utc::now())
-        .await
-        .expect_err("no such device");
+    let unknown =
+        frontdesk_server::auth::revoke_device(&server.store, "P1", "lost phone", false, "x", chrono::Utc::now())
+            .await
+            .expect_err("no such device");
     assert!(unknown.to_string().contains("has no device `lost phone`"), "{unknown}");
     let revoked = frontdesk_server::auth::revoke_device(
         &server.store,
         "P1",
         &tablet.enrollment.device_id.to_string(),
+        false,
         "x",
         chrono::Utc::now(),
     )
@@ -305,6 +307,60 @@ async fn a_revoked_device_loses_access_at_its_next_request() {
         .find(|c| c.record_id == tablet.enrollment.device_id)
         .expect("the desk hears of the revocation");
     assert_eq!(record.record.as_ref().and_then(|r| r.get("revoked")), Some(&json!(true)));
+    assert_eq!(desk.pull_raw(&json!({"protocol": 1})).await.status(), 200, "the other desk goes on");
+}
+
+/// A lost tablet revoked with --wipe is told at its next request, whether it comes
+/// with its session or with its device credential, to erase its data: a code the desk
+/// acts on, unlike a plain revocation.
+#[tokio::test]
+async fn a_device_revoked_with_wipe_is_told_to_erase_its_data() {
+    let server = Server::start().await;
+    let tablet = server.device("P1", "house").await;
+    let desk = server.device("P1", "desk").await;
+    let revoked = frontdesk_server::auth::revoke_device(
+        &server.store,
+        "P1",
+        &tablet.enrollment.device_id.to_string(),
+        true,
+        "x",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("revoked");
+    assert!(revoked.revoked && revoked.wipe);
+    let listed = frontdesk_server::auth::list_devices(&server.store, "P1").await.expect("devices");
+    assert_eq!(listed.iter().filter(|d| d.wipe).map(|d| d.id).collect::<Vec<_>>(), [tablet.enrollment.device_id]);
+
+    let response = tablet.pull_raw(&json!({"protocol": 1})).await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.expect("error body");
+    assert_eq!(body["code"], json!("device_wiped"), "{body}");
+    let sign_in = tablet
+        .http
+        .post(tablet.url("/v1/sessions"))
+        .header(
+            sync_core::protocol::DEVICE_HEADER,
+            format!("{}:{}", tablet.enrollment.device_id, tablet.enrollment.device_secret),
+        )
+        .json(&json!({"username": "house", "password": crate::support::PASSWORD}))
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(sign_in.status(), 401);
+    let body: Value = sign_in.json().await.expect("error body");
+    assert_eq!(body["code"], json!("device_wiped"));
+    // A wrong secret for that device id learns nothing of it.
+    let guess = tablet
+        .http
+        .post(tablet.url("/v1/sessions"))
+        .header(sync_core::protocol::DEVICE_HEADER, format!("{}:guessed", tablet.enrollment.device_id))
+        .json(&json!({"username": "house", "password": crate::support::PASSWORD}))
+        .send()
+        .await
+        .expect("sign-in");
+    let body: Value = guess.json().await.expect("error body");
+    assert_eq!(body["code"], json!("bad_device"));
     assert_eq!(desk.pull_raw(&json!({"protocol": 1})).await.status(), 200, "the other desk goes on");
 }
 
