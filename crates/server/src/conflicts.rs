@@ -2,8 +2,6 @@
 //! chosen values as a new version of the record, logged like any change so every
 //! device receives it, and closes the conflict.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use sync_core::Fields;
 use sync_core::conflict::{Author, Conflict, ConflictStatus, ResolutionChoice, resolution_values};
@@ -14,7 +12,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
-use crate::store::{self, NewVersion};
+use crate::store;
 
 /// Most conflicts one list answers.
 const LIST_LIMIT: u32 = 500;
@@ -134,29 +132,15 @@ pub async fn resolve(
             Ok(mut clock) => clock.tick(u64::try_from(now_ms).unwrap_or_default()),
             Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
         };
-        store::save_clock(&mut write.tx, session.property_id, hlc).await?;
         let author = Author { device_id: session.device_id, user_id: session.user_id, hlc, at: now };
-        let mut clocks: BTreeMap<String, sync_core::Hlc> = current.field_clocks.clone();
-        for field in &changed {
-            clocks.insert(field.clone(), hlc);
-        }
-        let version = current.version + 1;
-        store::write_version(
+        let version = store::write_next_version(
             &mut write.tx,
-            &NewVersion {
-                property: session.property_id,
-                entity: conflict.entity,
-                id: conflict.record_id,
-                version,
-                fields: &fields,
-                field_clocks: &clocks,
-                deleted: false,
-                before: (!current.deleted).then_some(&current.fields),
-                author: &author,
-                at: now,
-                mutation_id: None,
-                seq: None,
-            },
+            session.property_id,
+            (conflict.entity, conflict.record_id),
+            &current,
+            &fields,
+            &changed,
+            &author,
         )
         .await?;
         written = Some((version, fields));

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
-use crate::store::{self, NewVersion};
+use crate::store;
 
 /// Most versions one history answers (the oldest first).
 const HISTORY_LIMIT: i64 = 1000;
@@ -228,29 +228,15 @@ pub async fn restore(
         )
     })?;
 
-    store::save_clock(&mut write.tx, property, hlc).await?;
     let author = Author { device_id: session.device_id, user_id: session.user_id, hlc, at: now };
-    let mut clocks = current.field_clocks.clone();
-    for field in mutation.changes.keys() {
-        clocks.insert(field.clone(), hlc);
-    }
-    let version = current.version + 1;
-    store::write_version(
+    let version = store::write_next_version(
         &mut write.tx,
-        &NewVersion {
-            property,
-            entity,
-            id,
-            version,
-            fields: &old,
-            field_clocks: &clocks,
-            deleted: false,
-            before: (!current.deleted).then_some(&current.fields),
-            author: &author,
-            at: now,
-            mutation_id: None,
-            seq: None,
-        },
+        property,
+        (entity, id),
+        &current,
+        &old,
+        mutation.changes.keys(),
+        &author,
     )
     .await?;
     let mut conflicts = Vec::new();

@@ -397,6 +397,46 @@ pub async fn write_version(conn: &mut AnyConnection, new: &NewVersion<'_>) -> Re
     append_change(conn, new).await
 }
 
+/// Writes `fields` as the version after `current`, made by `author` outside a push (a
+/// conflict resolution, a restore from history): the property's clock saved at the
+/// author's stamp, the `changed` fields stamped with it, the rest keeping theirs.
+/// Answers the new version.
+pub async fn write_next_version(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    (entity, id): (EntityKind, Uuid),
+    current: &ServerRecord,
+    fields: &Fields,
+    changed: impl IntoIterator<Item = &String>,
+    author: &Author,
+) -> Result<u64, sqlx::Error> {
+    save_clock(&mut *conn, property, author.hlc).await?;
+    let mut clocks = current.field_clocks.clone();
+    for field in changed {
+        clocks.insert(field.clone(), author.hlc);
+    }
+    let version = current.version + 1;
+    write_version(
+        conn,
+        &NewVersion {
+            property,
+            entity,
+            id,
+            version,
+            fields,
+            field_clocks: &clocks,
+            deleted: false,
+            before: (!current.deleted).then_some(&current.fields),
+            author,
+            at: author.at,
+            mutation_id: None,
+            seq: None,
+        },
+    )
+    .await?;
+    Ok(version)
+}
+
 fn text_field(fields: &Fields, name: &str) -> Option<String> {
     fields.get(name).and_then(|v| v.as_str()).map(str::to_owned)
 }
