@@ -806,7 +806,8 @@ export type RuleBreach =
   | { rule: 'occupancy_mismatch'; room_id: Uuid; occupancy: Occupancy; in_house: Uuid[] }
   | { rule: 'posting_over_corrected'; reverses: Uuid; left_minor: number; correction_minor: number; currency: string }
   | { rule: 'posting_on_closed_folio'; reservation_id: Uuid; balance: Record<string, number> }
-  | { rule: 'in_house_room_change'; guest_room: string | null; stay_room: string | null };
+  | { rule: 'in_house_room_change'; guest_room: string | null; stay_room: string | null }
+  | { rule: 'undone_with_balance'; balance: Record<string, number> };
 
 /** `conflict::Conflict`. */
 export interface Conflict {

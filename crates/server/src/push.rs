@@ -16,12 +16,12 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 use sqlx::{Acquire, Row};
 use sync_core::conflict::{Author, Conflict, ServerRecord};
+use sync_core::domain::{Occupancy, ReservationStatus, Room};
 use sync_core::domain::{Reservation, Role};
-use sync_core::domain::{ReservationStatus, Room};
 use sync_core::ids::ConfirmationNumber;
 use sync_core::invariants::{
     PostingAmount, RoomState, RuleBreach, Stay, balance, check_in_problems, check_out_breach, check_stay_room,
-    occupancy_breach,
+    occupancy_breach, undo_check_in_breach,
 };
 use sync_core::protocol::DomainAction;
 use sync_core::protocol::{FieldChange, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCategory};
@@ -725,23 +725,49 @@ async fn action_breaches(
                     .into_iter()
                     .filter(|id| *id != reservation.id)
                     .collect();
-                if !others.is_empty() && room.occupancy == sync_core::domain::Occupancy::Vacant {
+                if !others.is_empty() && room.occupancy == Occupancy::Vacant {
                     problems.push(format!("room {} has another guest checked in", room.number));
                 }
             }
             Ok(if problems.is_empty() { Vec::new() } else { vec![RuleBreach::CheckInPrecondition { problems }] })
         }
         DomainAction::CheckOut if reservation.status == ReservationStatus::CheckedOut => {
-            let postings = store::stay_postings(conn, property, reservation.id).await?;
-            let owed = balance(postings.iter().map(|p| PostingAmount {
-                kind: p.kind,
-                amount_minor: p.amount_minor,
-                currency: &p.currency,
-            }));
+            let owed = folio_balance(conn, property, reservation.id).await?;
             Ok(check_out_breach(&owed).into_iter().collect())
+        }
+        // The desk undid the check-in with nothing on its copy of the folio; another
+        // desk may have posted to it before the undo arrived.
+        DomainAction::UndoCheckIn if reservation.status == ReservationStatus::Confirmed => {
+            let owed = folio_balance(conn, property, reservation.id).await?;
+            Ok(undo_check_in_breach(&owed).into_iter().collect())
+        }
+        // The desk reinstated the guest into a room it saw free; another desk may have
+        // checked the next guest into it before the reinstatement arrived.
+        DomainAction::ReinstateCheckOut if reservation.status == ReservationStatus::CheckedIn => {
+            let Some(room) = reservation.room_id else { return Ok(Vec::new()) };
+            let in_house = store::in_house_stays(conn, property, room).await?;
+            if in_house.iter().all(|id| *id == reservation.id) {
+                return Ok(Vec::new());
+            }
+            let occupancy = batch.room(conn, room).await?.map_or(Occupancy::Occupied, |r| r.occupancy);
+            Ok(vec![RuleBreach::OccupancyMismatch { room_id: room, occupancy, in_house }])
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// The balance of a stay's folio, from every posting the server holds.
+async fn folio_balance(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    stay: Uuid,
+) -> Result<std::collections::BTreeMap<String, i64>, sqlx::Error> {
+    let postings = store::stay_postings(conn, property, stay).await?;
+    Ok(balance(postings.iter().map(|p| PostingAmount {
+        kind: p.kind,
+        amount_minor: p.amount_minor,
+        currency: &p.currency,
+    })))
 }
 
 /// Invariant 7 after a room's occupancy changed: occupied with exactly one in-house
@@ -837,12 +863,7 @@ async fn closed_folio_breach(
     if stay.deleted || stay.fields.get("status").and_then(Value::as_str) != Some("checked_out") {
         return Ok(None);
     }
-    let postings = store::stay_postings(conn, property, stay_id).await?;
-    let owed = balance(postings.iter().map(|p| PostingAmount {
-        kind: p.kind,
-        amount_minor: p.amount_minor,
-        currency: &p.currency,
-    }));
+    let owed = folio_balance(conn, property, stay_id).await?;
     Ok(check_out_breach(&owed).map(|_| RuleBreach::PostingOnClosedFolio { reservation_id: stay_id, balance: owed }))
 }
 

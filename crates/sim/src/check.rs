@@ -13,7 +13,9 @@
 //! 4. Folio postings: each idempotency key is one posting; each stay has exactly
 //!    the postings the devices made for it.
 //! 5. The invariants of DOMAIN.md hold on the final data, or an open business-rule
-//!    conflict names the records concerned.
+//!    conflict names the records concerned; statuses moved forward only in the log,
+//!    bar a guarded reversal by its own action, whose guard held where the server
+//!    applied it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -21,11 +23,11 @@ use std::fmt;
 use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, Row};
 use sync_core::conflict::{Conflict, ConflictKind, ConflictStatus};
-use sync_core::domain::{FolioPosting, Reservation, Room};
+use sync_core::domain::{FolioPosting, Reservation, ReservationStatus, Room};
 use sync_core::invariants::{
     Lifecycle, PostingAmount, RoomState, RuleBreach, Stay, balance, check_out_breach, check_stay_room, occupancy_breach,
 };
-use sync_core::protocol::{MutationResult, Operation, Outcome};
+use sync_core::protocol::{DomainAction, MutationResult, Operation, Outcome};
 use sync_core::{EntityKind, Fields, Hlc, MergePolicy, PolicyTable};
 use uuid::Uuid;
 
@@ -231,7 +233,7 @@ pub async fn check(hotel: &Hotel, world: &World) -> Vec<Problem> {
     history(&view, &mut problems);
     api_history(hotel, &view, world, &mut problems).await;
     postings(&view, &world.saved, &mut problems);
-    invariants(&view, &mut problems);
+    invariants(&view, &world.saved, &mut problems);
     problems
 }
 
@@ -576,12 +578,17 @@ fn saved_changes(view: &ServerView, world: &World, problems: &mut Vec<Problem>) 
                     | MergePolicy::AppendOnlyUnion
                     | MergePolicy::DeviceWins => true,
                     MergePolicy::LastWriterWins => other.mutation.hlc > m.hlc,
-                    // A status moved on by an allowed step from where it stood.
+                    // A status moved on by an allowed step from where it stood (a
+                    // guarded reversal by its own action).
                     _ if field == "status" => Lifecycle::of(m.entity).is_some_and(|l| {
+                        let action = match other.mutation.op {
+                            Operation::Action(action) => Some(action),
+                            _ => None,
+                        };
                         l.allows(
                             change.value.as_str().unwrap_or_default(),
                             new_value.as_str().unwrap_or_default(),
-                            None,
+                            action,
                         )
                     }),
                     MergePolicy::ServerWins | MergePolicy::Manual => false,
@@ -676,7 +683,7 @@ fn typed<T: serde::de::DeserializeOwned>(fields: &Fields) -> Option<T> {
     serde_json::from_value(Value::Object(fields.clone())).ok()
 }
 
-fn invariants(view: &ServerView, problems: &mut Vec<Problem>) {
+fn invariants(view: &ServerView, saved: &[Saved], problems: &mut Vec<Problem>) {
     let open_rule: Vec<&Conflict> = view
         .conflicts
         .iter()
@@ -740,7 +747,7 @@ fn invariants(view: &ServerView, problems: &mut Vec<Problem>) {
         }
     }
     // Invariant 6: checked-out stays owe nothing.
-    for stay in stays.iter().filter(|s| s.status == sync_core::domain::ReservationStatus::CheckedOut) {
+    for stay in stays.iter().filter(|s| s.status == ReservationStatus::CheckedOut) {
         let owed = balance(postings.iter().filter(|p| p.reservation_id == stay.id).map(|p| PostingAmount {
             kind: p.kind,
             amount_minor: p.amount_minor,
@@ -759,7 +766,7 @@ fn invariants(view: &ServerView, problems: &mut Vec<Problem>) {
     for room in &room_states {
         let in_house: Vec<Uuid> = stays
             .iter()
-            .filter(|s| s.room_id == Some(room.id) && s.status == sync_core::domain::ReservationStatus::CheckedIn)
+            .filter(|s| s.room_id == Some(room.id) && s.status == ReservationStatus::CheckedIn)
             .map(|s| s.id)
             .collect();
         if let Some(breach) = occupancy_breach(room, &in_house) {
@@ -778,23 +785,107 @@ fn invariants(view: &ServerView, problems: &mut Vec<Problem>) {
             }
         }
     }
-    // Invariant 4: statuses move forward only.
+    // Invariant 4: statuses move forward only, except by the guarded reversal that
+    // asks for it, read from the action of the mutation that wrote each entry.
+    let actions: HashMap<Uuid, DomainAction> = saved
+        .iter()
+        .filter_map(|s| match s.mutation.op {
+            Operation::Action(action) => Some((s.mutation.id, action)),
+            _ => None,
+        })
+        .collect();
+    let action_of = |entry: &Entry| entry.mutation_id.and_then(|id| actions.get(&id)).copied();
     let mut last_status: HashMap<Key, String> = HashMap::new();
     for entry in &view.log {
         let Some(lifecycle) = Lifecycle::of(entry.key.0) else { continue };
         let Some(status) = entry.after.as_ref().and_then(|a| a.get("status")).and_then(Value::as_str) else { continue };
+        let action = action_of(entry);
         if let Some(before) = last_status.get(&entry.key)
-            && !lifecycle.allows(before, status, None)
+            && before != status
+            // A domain action moves its record to the action's own target, nowhere else.
+            && !(lifecycle.allows(before, status, action)
+                && action.is_none_or(|a| Lifecycle::action_target(a).0 == status))
             && !covered(&[entry.key.1])
         {
             problems.push(Problem::new(
                 "invariant",
                 format!(
-                    "{} {} moved from {before} to {status} (log seq {}) with no open conflict",
+                    "{} {} moved from {before} to {status} by {action:?} (log seq {}) with no open conflict",
                     entry.key.0, entry.key.1, entry.seq
                 ),
             ));
         }
         last_status.insert(entry.key, status.to_owned());
+    }
+    reversal_guards(view, &action_of, &covered, problems);
+}
+
+/// The guards of the reversals, where the server applied them (read from the log in
+/// order): an undone check-in left nothing owed or paid on the folio, a reinstated
+/// check-out put the guest back in a room nobody else was in. Else an open conflict
+/// must name the stay.
+fn reversal_guards(
+    view: &ServerView,
+    action_of: &dyn Fn(&Entry) -> Option<DomainAction>,
+    covered: &dyn Fn(&[Uuid]) -> bool,
+    problems: &mut Vec<Problem>,
+) {
+    let mut stays: HashMap<Uuid, Reservation> = HashMap::new();
+    let mut postings: HashMap<Uuid, FolioPosting> = HashMap::new();
+    for entry in &view.log {
+        let Some(after) = &entry.after else { continue };
+        match entry.key.0 {
+            EntityKind::FolioPosting => {
+                if let Some(posting) = typed::<FolioPosting>(after) {
+                    postings.insert(entry.key.1, posting);
+                }
+                continue;
+            }
+            EntityKind::Reservation => {}
+            _ => continue,
+        }
+        let Some(stay) = typed::<Reservation>(after) else { continue };
+        let before = stays.insert(stay.id, stay.clone()).map(|s| s.status);
+        let moved = |from, to| before == Some(from) && stay.status == to;
+        match action_of(entry) {
+            Some(DomainAction::UndoCheckIn) if moved(ReservationStatus::CheckedIn, ReservationStatus::Confirmed) => {
+                let owed = balance(postings.values().filter(|p| p.reservation_id == stay.id).map(|p| PostingAmount {
+                    kind: p.kind,
+                    amount_minor: p.amount_minor,
+                    currency: &p.currency,
+                }));
+                if !owed.is_empty() && !covered(&[stay.id]) {
+                    problems.push(Problem::new(
+                        "invariant",
+                        format!(
+                            "stay {}'s check-in was undone (log seq {}) with its folio at {owed:?} and no open conflict",
+                            stay.id, entry.seq
+                        ),
+                    ));
+                }
+            }
+            Some(DomainAction::ReinstateCheckOut)
+                if moved(ReservationStatus::CheckedOut, ReservationStatus::CheckedIn) =>
+            {
+                let Some(room) = stay.room_id else { continue };
+                let others: Vec<Uuid> = stays
+                    .values()
+                    .filter(|o| o.id != stay.id && o.room_id == Some(room) && o.status == ReservationStatus::CheckedIn)
+                    .map(|o| o.id)
+                    .collect();
+                let mut ids = others.clone();
+                ids.extend([stay.id, room]);
+                if !others.is_empty() && !covered(&ids) {
+                    problems.push(Problem::new(
+                        "invariant",
+                        format!(
+                            "stay {} was reinstated (log seq {}) into room {room} with {others:?} in house there and no open conflict",
+                            stay.id, entry.seq
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
     }
 }

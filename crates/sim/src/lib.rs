@@ -52,6 +52,8 @@ pub struct Report {
     pub conflicts: usize,
     /// Faults injected, by kind.
     pub faults: steps::FaultCounts,
+    /// Undone check-ins and reinstated check-outs, saved and refused.
+    pub reversals: steps::ReversalCounts,
     /// Rounds it took to reach quiescence after everything reconnected.
     pub quiescence_rounds: usize,
     pub millis: u128,
@@ -98,12 +100,21 @@ pub struct Options {
     pub steps: usize,
     /// Damage the server's data after quiescence, to prove the checker sees it.
     pub tamper: Option<check::Tamper>,
+    /// Whether desks undo check-ins and reinstate check-outs. Without them a seed
+    /// makes the very choices it made before the generator had them, which keeps the
+    /// reproductions of older bugs exact.
+    pub reversals: bool,
 }
 
 impl Options {
     /// The main run with `steps` steps.
     pub fn steps(steps: usize) -> Self {
-        Options { steps, tamper: None }
+        Options { steps, tamper: None, reversals: true }
+    }
+
+    /// A run of `steps` steps with the generator as it was before the reversals.
+    pub fn without_reversals(steps: usize) -> Self {
+        Options { reversals: false, ..Options::steps(steps) }
     }
 }
 
@@ -117,7 +128,7 @@ pub async fn run_seed(seed: u64, options: Options) -> Result<Report, Box<Failure
         Ok(hotel) => hotel,
         Err(err) => return Err(fail(vec![Problem::new("setup", err)], Vec::new())),
     };
-    let mut world = steps::World::new(seed, &hotel).await;
+    let mut world = steps::World::new(seed, &hotel, options.reversals).await;
     for step in 0..steps {
         if let Err(err) = world.step(&mut hotel, step).await {
             let log = world.log.clone();
@@ -153,6 +164,7 @@ pub async fn run_seed(seed: u64, options: Options) -> Result<Report, Box<Failure
         mutations: world.saved.len(),
         conflicts,
         faults: world.faults.clone(),
+        reversals: world.reversals.clone(),
         quiescence_rounds: rounds,
         millis: started.elapsed().as_millis(),
     })

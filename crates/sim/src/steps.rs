@@ -17,9 +17,10 @@ use frontdesk_device::{
 };
 use sync_core::domain::{
     Availability, Cleaning, FolioPosting, HousekeepingTask, IssueSeverity, MaintenanceReport, MaintenanceStatus,
-    PaymentMethod, RequestStatus, Reservation, ReservationStatus, Role, ServiceRequest, TaskKind, TaskStatus,
+    Occupancy, PaymentMethod, RequestStatus, Reservation, ReservationStatus, Role, Room, ServiceRequest, TaskKind,
+    TaskStatus,
 };
-use sync_core::protocol::{Mutation, Operation, PushRequest};
+use sync_core::protocol::{DomainAction, Mutation, Operation, PushRequest};
 use sync_core::{EntityKind, Fields, Hlc};
 use uuid::Uuid;
 
@@ -70,6 +71,38 @@ impl FaultCounts {
     }
 }
 
+/// Guarded reversals the desks attempted: saved, or refused by the device's guards.
+#[derive(Debug, Clone, Default)]
+pub struct ReversalCounts {
+    pub undo_saved: usize,
+    pub undo_refused: usize,
+    pub reinstate_saved: usize,
+    pub reinstate_refused: usize,
+    /// Walk-ins checked into the room of a guest another desk was reinstating.
+    pub walk_ins: usize,
+}
+
+impl ReversalCounts {
+    /// Adds another run's counts.
+    pub fn add(&mut self, other: &ReversalCounts) {
+        self.undo_saved += other.undo_saved;
+        self.undo_refused += other.undo_refused;
+        self.reinstate_saved += other.reinstate_saved;
+        self.reinstate_refused += other.reinstate_refused;
+        self.walk_ins += other.walk_ins;
+    }
+
+    fn count<T>(&mut self, action: DomainAction, result: &Result<T, frontdesk_device::Error>) {
+        let slot = match (action, result.is_ok()) {
+            (DomainAction::UndoCheckIn, true) => &mut self.undo_saved,
+            (DomainAction::UndoCheckIn, false) => &mut self.undo_refused,
+            (_, true) => &mut self.reinstate_saved,
+            (_, false) => &mut self.reinstate_refused,
+        };
+        *slot += 1;
+    }
+}
+
 /// The simulation's state beside the hotel: chance, the log, and what was saved.
 #[derive(Debug)]
 pub struct World {
@@ -80,6 +113,9 @@ pub struct World {
     pub saved_ops: usize,
     pub refused_ops: usize,
     pub faults: FaultCounts,
+    pub reversals: ReversalCounts,
+    /// Whether desks undo check-ins and reinstate check-outs (see `Options::reversals`).
+    with_reversals: bool,
     server_down_until: Option<usize>,
     room_types: Vec<Uuid>,
     /// Rooms by number, with their type.
@@ -111,7 +147,7 @@ type OpResult = Result<String, frontdesk_device::Error>;
 
 impl World {
     /// The lists of the seeded hotel, in a stable order (numbers, codes, names).
-    pub async fn new(seed: u64, hotel: &Hotel) -> World {
+    pub async fn new(seed: u64, hotel: &Hotel, with_reversals: bool) -> World {
         let mut world = World {
             dice: Dice::new(seed),
             log: Vec::new(),
@@ -120,6 +156,8 @@ impl World {
             saved_ops: 0,
             refused_ops: 0,
             faults: FaultCounts::default(),
+            reversals: ReversalCounts::default(),
+            with_reversals,
             server_down_until: None,
             room_types: Vec::new(),
             rooms: Vec::new(),
@@ -285,11 +323,37 @@ impl World {
     async fn operation(&mut self, hotel: &Hotel, index: usize, step: usize) -> Result<(), String> {
         let role = hotel.devices[index].role;
         let desk_work = matches!(role, Role::Manager | Role::FrontDesk);
-        // Weights: desk work, room work, the manager's deletes.
-        let weights: [u32; 20] = if desk_work {
-            [6, 9, 9, 6, 6, 2, 7, 5, 2, 2, 9, 6, 3, 3, 2, 2, 2, 1, 1, u32::from(role == Role::Manager) * 5]
+        // Weights: desk work, room work, the manager's deletes, then the guarded
+        // reversals (a check-in or check-out made by mistake, rarer than either).
+        // Without reversals their weights are 0 and every roll falls where it did.
+        let reversal = u32::from(desk_work && self.with_reversals);
+        let weights: [u32; 22] = if desk_work {
+            [
+                6,
+                9,
+                9,
+                6,
+                6,
+                2,
+                7,
+                5,
+                2,
+                2,
+                9,
+                6,
+                3,
+                3,
+                2,
+                2,
+                2,
+                1,
+                1,
+                u32::from(role == Role::Manager) * 5,
+                reversal * 2,
+                reversal * 2,
+            ]
         } else {
-            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 8, 9, 4, 4, 3, 0]
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 8, 9, 4, 4, 3, 0, 0, 0]
         };
         let choice = self.dice.weighted(&weights);
         let session = Self::session(hotel, index).await?;
@@ -560,6 +624,46 @@ impl World {
                 let what = format!("sets room {room} {availability:?}");
                 (what, store.set_room_availability(&session, room, block).await.map(|_| String::new()))
             }
+            20 => {
+                let stay = match self.undoable_stay(desk, today).await {
+                    Some(stay) => stay,
+                    // Nothing to undo: the mistake is made first (the wrong guest
+                    // checked in), or the desk tries a stay it cannot undo.
+                    None => match self.mistaken_check_in(hotel, index, step, today).await? {
+                        Some(stay) => stay,
+                        None if self.dice.chance(30) => self.pick(&self.stays.clone()).unwrap_or_default(),
+                        None => {
+                            self.note(format!("{step}: finds no check-in to undo"));
+                            return Ok(());
+                        }
+                    },
+                };
+                // Postings made since are settled first, as the desk must before undoing.
+                if self.dice.chance(70) {
+                    self.settle(hotel, index, step, stay).await?;
+                }
+                let result = store.undo_check_in(&session, stay).await.map(|_| String::new());
+                self.reversals.count(DomainAction::UndoCheckIn, &result);
+                (format!("undoes the check-in of stay {stay}"), result)
+            }
+            21 => {
+                let stay = match self.reinstatable_stay(desk, today).await {
+                    Some(stay) => stay,
+                    // Nothing to reinstate: the wrong guest is checked out first, or
+                    // the desk tries a stay it cannot reinstate.
+                    None => match self.mistaken_check_out(hotel, index, step, today).await? {
+                        Some(stay) => stay,
+                        None if self.dice.chance(30) => self.pick(&self.stays.clone()).unwrap_or_default(),
+                        None => {
+                            self.note(format!("{step}: finds no check-out to reinstate"));
+                            return Ok(());
+                        }
+                    },
+                };
+                let result = store.reinstate_check_out(&session, stay).await.map(|_| String::new());
+                self.reversals.count(DomainAction::ReinstateCheckOut, &result);
+                (format!("reinstates the check-out of stay {stay}"), result)
+            }
             _ => return self.delete(hotel, index, step).await,
         };
         self.conclude(hotel, index, step, what, result).await
@@ -571,7 +675,7 @@ impl World {
     async fn clash(&mut self, hotel: &Hotel, step: usize) -> Result<(), String> {
         self.faults.clashes += 1;
         let (a, b) = if self.dice.chance(50) { (0, 1) } else { (1, 0) };
-        let kind = self.dice.below(4);
+        let kind = self.dice.below(if self.with_reversals { 5 } else { 4 });
         self.note(format!(
             "{step}: clash of kind {kind} between {} and {}",
             hotel.devices[a].name, hotel.devices[b].name
@@ -649,6 +753,7 @@ impl World {
                     self.conclude(hotel, index, step, what, result.map(|_| String::new())).await?;
                 }
             }
+            4 => self.reversal_clash(hotel, step, a, b).await?,
             _ => {
                 // The same room's status from the desk and from housekeeping.
                 let (room, _) = self.dice.pick(&self.rooms).copied().unwrap_or_default();
@@ -666,6 +771,247 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// A guarded reversal on one desk while the other, unaware, works on the same
+    /// stay or room: a check-out reinstated while the other desk puts a walk-in in
+    /// the room, or a check-in undone while the other desk posts to the folio or
+    /// checks the guest out. When the first desk has nothing to reverse, it makes the
+    /// mistake first (a morning check-out, the wrong guest checked in) and both desks
+    /// sync, as they would, before the clash.
+    async fn reversal_clash(&mut self, hotel: &Hotel, step: usize, a: usize, b: usize) -> Result<(), String> {
+        let session_a = Self::session(hotel, a).await?;
+        let session_b = Self::session(hotel, b).await?;
+        let today = session_a.today;
+        let desk_a = hotel.devices[a].desk()?;
+        let store_a = desk_a.store().clone();
+        let store_b = hotel.devices[b].desk()?.store().clone();
+        let stays = self.stays.clone();
+        if self.dice.chance(50) {
+            // Best a guest who left this morning, whose room can take tonight's walk-in.
+            let left_today = |r: &Reservation| {
+                r.status == ReservationStatus::CheckedOut && r.departure == today && r.room_id.is_some()
+            };
+            let mut stay = self.pick_fitting::<Reservation>(desk_a, &stays, 0, left_today).await;
+            if stay.is_none() {
+                let leaving = self
+                    .pick_fitting::<Reservation>(desk_a, &stays, 0, |r| {
+                        r.status == ReservationStatus::CheckedIn && r.arrival < today && r.room_id.is_some()
+                    })
+                    .await;
+                if let Some(leaving) = leaving {
+                    // A guest due to leave later leaves this morning instead.
+                    let due = store_a.record::<Reservation>(EntityKind::Reservation, leaving).await.ok().flatten();
+                    if due.is_some_and(|r| r.departure > today) {
+                        let edit = ReservationEdit { departure: Some(today), ..ReservationEdit::default() };
+                        let result = store_a.edit_reservation(&session_a, leaving, edit).await.map(|_| String::new());
+                        self.conclude(hotel, a, step, format!("moves the departure of {leaving} to today"), result)
+                            .await?;
+                    }
+                    self.settle(hotel, a, step, leaving).await?;
+                    let result = store_a.check_out(&session_a, leaving).await.map(|_| String::new());
+                    let done = result.is_ok();
+                    self.conclude(hotel, a, step, format!("checks out stay {leaving} this morning"), result).await?;
+                    if done {
+                        self.sync_both(hotel, step, [a, b]).await?;
+                        stay = Some(leaving);
+                    }
+                }
+            }
+            let stay = match stay {
+                Some(stay) => stay,
+                None => self.reinstatable_stay(desk_a, today).await.unwrap_or_default(),
+            };
+            let result = store_a.reinstate_check_out(&session_a, stay).await.map(|_| String::new());
+            self.reversals.count(DomainAction::ReinstateCheckOut, &result);
+            self.conclude(hotel, a, step, format!("clashing reinstatement of {stay}"), result).await?;
+            // The other desk turns the room round for a walk-in tonight.
+            let room = store_b.record::<Reservation>(EntityKind::Reservation, stay).await.ok().flatten();
+            let Some((room, room_type)) = room.and_then(|r| Some((r.room_id?, r.room_type_id))) else {
+                return Ok(());
+            };
+            let result = store_b.set_room_cleaning(&session_b, room, Cleaning::Clean).await.map(|_| String::new());
+            self.conclude(hotel, b, step, format!("cleans room {room} for a walk-in"), result).await?;
+            let mut input = self.new_stay(session_b.today, Some(room_type));
+            input.room_id = Some(room);
+            input.arrival = session_b.today;
+            input.departure = session_b.today + chrono::Duration::days(1);
+            input.confirmed = true;
+            let result = store_b.create_reservation(&session_b, input).await.map(|r| {
+                self.stays.push(r.id);
+                r.id
+            });
+            let walk_in = result.as_ref().ok().copied();
+            let what = format!("books a walk-in in room {room} tonight");
+            self.conclude(hotel, b, step, what, result.map(|id| format!(" {id}"))).await?;
+            if let Some(walk_in) = walk_in {
+                let result = store_b.check_in(&session_b, walk_in).await.map(|_| String::new());
+                if result.is_ok() {
+                    self.reversals.walk_ins += 1;
+                }
+                self.conclude(hotel, b, step, format!("clashing check-in of walk-in {walk_in}"), result).await?;
+            }
+        } else {
+            let mut stay = self.undoable_stay(desk_a, today).await;
+            if stay.is_none() {
+                stay = self.mistaken_check_in(hotel, a, step, today).await?;
+                if stay.is_some() {
+                    self.sync_both(hotel, step, [a, b]).await?;
+                }
+            }
+            let stay = stay.unwrap_or_default();
+            let result = store_a.undo_check_in(&session_a, stay).await.map(|_| String::new());
+            self.reversals.count(DomainAction::UndoCheckIn, &result);
+            self.conclude(hotel, a, step, format!("clashing undo of the check-in of {stay}"), result).await?;
+            if self.dice.chance(60) {
+                let amount = self.dice.between(100, 5_000);
+                let input = NewCharge {
+                    reservation_id: stay,
+                    amount_minor: amount,
+                    currency: "EUR".into(),
+                    code: "MINIBAR".into(),
+                    description: "MINIBAR charge".into(),
+                    ..NewCharge::default()
+                };
+                let result = store_b.post_charge(&session_b, input).await.map(|p| {
+                    self.postings.push(p.id);
+                    format!(" key {}", p.idempotency_key)
+                });
+                self.conclude(hotel, b, step, format!("clashing charge of {amount} on {stay}"), result).await?;
+            } else {
+                self.settle(hotel, b, step, stay).await?;
+                let result = store_b.check_out(&session_b, stay).await.map(|_| String::new());
+                self.conclude(hotel, b, step, format!("clashing check-out of {stay}"), result).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A full round on each of `devices` that is online, as a desk runs every few
+    /// seconds (none while the server is down).
+    async fn sync_both(&mut self, hotel: &Hotel, step: usize, devices: [usize; 2]) -> Result<(), String> {
+        for index in devices {
+            if !hotel.server_up() || hotel.devices[index].offline_until > step || !hotel.ensure_online(index).await? {
+                continue;
+            }
+            let name = hotel.devices[index].name;
+            match hotel.devices[index].desk()?.sync_once(50).await {
+                Ok(report) => {
+                    self.note(format!("{step}: {name} syncs: pushed {} pulled {}", report.pushed, report.pulled));
+                }
+                Err(err) => self.round_failed(name, step, err)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A stay of `items` the device has locally and that `keep` accepts, or none when
+    /// none does; `stray` times in a hundred any stay of the list instead (the desk
+    /// picks the wrong one, and the device must refuse).
+    async fn pick_fitting<T: serde::de::DeserializeOwned>(
+        &mut self,
+        desk: &Desk,
+        items: &[Uuid],
+        stray: u32,
+        keep: impl Fn(&T) -> bool,
+    ) -> Option<Uuid> {
+        let mut fitting = Vec::new();
+        for id in items {
+            if let Ok(Some(record)) = desk.store().record::<T>(EntityKind::Reservation, *id).await
+                && keep(&record)
+            {
+                fitting.push(*id);
+            }
+        }
+        if fitting.is_empty() {
+            return None;
+        }
+        if self.dice.chance(stray) { self.pick(items) } else { self.pick(&fitting) }
+    }
+
+    /// A stay the desk may undo the check-in of (in house since today), mostly.
+    async fn undoable_stay(&mut self, desk: &Desk, today: NaiveDate) -> Option<Uuid> {
+        let stays = self.stays.clone();
+        self.pick_fitting::<Reservation>(desk, &stays, 15, |r| {
+            r.status == ReservationStatus::CheckedIn && r.arrival == today
+        })
+        .await
+    }
+
+    /// A stay the desk may reinstate (checked out, not past its departure day, its
+    /// room free), mostly; now and then one whose room holds another guest.
+    async fn reinstatable_stay(&mut self, desk: &Desk, today: NaiveDate) -> Option<Uuid> {
+        let rooms: Vec<Room> = desk.store().all(EntityKind::Room).await.unwrap_or_default();
+        let occupied: HashSet<Uuid> =
+            rooms.iter().filter(|r| r.occupancy == Occupancy::Occupied).map(|r| r.id).collect();
+        let even_if_taken = self.dice.chance(25);
+        let stays = self.stays.clone();
+        self.pick_fitting::<Reservation>(desk, &stays, 15, |r| {
+            r.status == ReservationStatus::CheckedOut
+                && r.departure >= today
+                && (even_if_taken || r.room_id.is_none_or(|room| !occupied.contains(&room)))
+        })
+        .await
+    }
+
+    /// The mistake an undo is for: the wrong guest of today's arrivals checked in
+    /// (the room made ready first). Answers the stay, if it was checked in.
+    async fn mistaken_check_in(
+        &mut self,
+        hotel: &Hotel,
+        index: usize,
+        step: usize,
+        today: NaiveDate,
+    ) -> Result<Option<Uuid>, String> {
+        let desk = hotel.devices[index].desk()?;
+        let stays = self.stays.clone();
+        let Some(stay) = self
+            .pick_fitting::<Reservation>(desk, &stays, 0, |r| {
+                r.status == ReservationStatus::Confirmed && r.arrival == today && r.room_id.is_some()
+            })
+            .await
+        else {
+            return Ok(None);
+        };
+        let session = Self::session(hotel, index).await?;
+        let store = desk.store().clone();
+        if let Ok(Some(r)) = store.record::<Reservation>(EntityKind::Reservation, stay).await
+            && let Some(room) = r.room_id
+        {
+            let result = store.set_room_cleaning(&session, room, Cleaning::Clean).await.map(|_| String::new());
+            self.conclude(hotel, index, step, format!("cleans room {room}"), result).await?;
+        }
+        let result = store.check_in(&session, stay).await.map(|_| String::new());
+        let checked_in = result.is_ok();
+        self.conclude(hotel, index, step, format!("checks in stay {stay} (the wrong guest)"), result).await?;
+        Ok(checked_in.then_some(stay))
+    }
+
+    /// The mistake a reinstatement is for: the wrong in-house guest checked out (the
+    /// folio settled first). Answers the stay, if it was checked out.
+    async fn mistaken_check_out(
+        &mut self,
+        hotel: &Hotel,
+        index: usize,
+        step: usize,
+        today: NaiveDate,
+    ) -> Result<Option<Uuid>, String> {
+        let desk = hotel.devices[index].desk()?;
+        let stays = self.stays.clone();
+        let Some(stay) = self
+            .pick_fitting::<Reservation>(desk, &stays, 0, |r| {
+                r.status == ReservationStatus::CheckedIn && r.departure >= today
+            })
+            .await
+        else {
+            return Ok(None);
+        };
+        self.settle(hotel, index, step, stay).await?;
+        let session = Self::session(hotel, index).await?;
+        let result = desk.store().check_out(&session, stay).await.map(|_| String::new());
+        let checked_out = result.is_ok();
+        self.conclude(hotel, index, step, format!("checks out stay {stay} (the wrong guest)"), result).await?;
+        Ok(checked_out.then_some(stay))
     }
 
     /// The manager's device deletes a task or a service request. No screen of the
@@ -819,7 +1165,7 @@ impl World {
         let room_type = room_type.or_else(|| self.pick(&self.room_types.clone())).unwrap_or_default();
         let of_type: Vec<Uuid> = self.rooms.iter().filter(|(_, t)| *t == room_type).map(|(r, _)| *r).collect();
         let arrival = today + chrono::Duration::days(self.dice.between(-1, 6));
-        NewReservation {
+        let mut stay = NewReservation {
             guest_id: self.pick(&self.guests.clone()).unwrap_or_default(),
             guest_name: None,
             room_type_id: room_type,
@@ -833,7 +1179,13 @@ impl World {
             special_requests: Vec::new(),
             note: None,
             confirmed: self.dice.chance(80),
+        };
+        // With the reversals, yesterday's arrivals leave today: the morning check-outs
+        // whose rooms are turned round for tonight, which a reinstatement runs into.
+        if self.with_reversals && arrival < today {
+            stay.departure = today;
         }
+        stay
     }
 
     /// A room of the stay's type (any room when the device does not know the stay).

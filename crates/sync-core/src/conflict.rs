@@ -193,6 +193,7 @@ impl Conflict {
     ) -> Self {
         let severity = match breach {
             RuleBreach::CheckOutWithBalance { .. }
+            | RuleBreach::UndoneWithBalance { .. }
             | RuleBreach::PostingOverCorrected { .. }
             | RuleBreach::PostingOnClosedFolio { .. } => Severity::Critical,
             RuleBreach::OccupancyMismatch { .. } => Severity::Medium,

@@ -202,6 +202,9 @@ pub enum RuleBreach {
     /// a desk that had not seen the check-in assigned another room, or checked the
     /// guest in to the room the stay had before it was reassigned.
     InHouseRoomChange { guest_room: Option<String>, stay_room: Option<String> },
+    /// Invariant 4: a check-in undone while the folio does not balance (another desk
+    /// posted to it before the undo arrived): the guarded reversal's guard broke.
+    UndoneWithBalance { balance: BTreeMap<String, i64> },
 }
 
 impl RuleBreach {
@@ -248,6 +251,14 @@ impl RuleBreach {
                 let owed: Vec<String> =
                     balance.iter().map(|(cur, minor)| format!("{} {cur}", format_minor(*minor))).collect();
                 format!("A posting reached the folio after check-out; the closed folio shows {}", owed.join(", "))
+            }
+            RuleBreach::UndoneWithBalance { balance } => {
+                let owed: Vec<String> =
+                    balance.iter().map(|(cur, minor)| format!("{} {cur}", format_minor(*minor))).collect();
+                format!(
+                    "The check-in was undone while the folio shows {}: check the guest in again, or correct the postings",
+                    owed.join(", ")
+                )
             }
             RuleBreach::InHouseRoomChange { guest_room, stay_room } => format!(
                 "The guest is checked in to room {} but the stay names room {}: move the guest or set the stay's room back",
@@ -417,6 +428,11 @@ pub fn balance<'a>(postings: impl IntoIterator<Item = PostingAmount<'a>>) -> BTr
     totals
 }
 
+/// Invariant 4: a check-in is undone only while the folio balances to nothing.
+pub fn undo_check_in_breach(balance: &BTreeMap<String, i64>) -> Option<RuleBreach> {
+    (!balance.is_empty()).then(|| RuleBreach::UndoneWithBalance { balance: balance.clone() })
+}
+
 /// Invariant 6: a check-out needs a settled folio.
 pub fn check_out_breach(balance: &BTreeMap<String, i64>) -> Option<RuleBreach> {
     (!balance.is_empty()).then(|| RuleBreach::CheckOutWithBalance { balance: balance.clone() })
@@ -557,6 +573,9 @@ mod tests {
         assert!(breach.describe().contains("5.00 EUR"), "{}", breach.describe());
         assert_eq!(check_out_breach(&BTreeMap::new()), None);
         assert_eq!(format_minor(-1205), "-12.05");
+        let undone = undo_check_in_breach(&b).expect("a balance blocks undoing the check-in");
+        assert!(undone.describe().contains("folio shows 5.00 EUR"), "{}", undone.describe());
+        assert_eq!(undo_check_in_breach(&BTreeMap::new()), None, "a folio that nets to nothing allows it");
     }
 
     #[test]

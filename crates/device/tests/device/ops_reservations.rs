@@ -2,7 +2,7 @@
 
 use frontdesk_device::{Error, GuestEdit, NewGuest, ReservationEdit};
 use serde_json::json;
-use sync_core::domain::{Availability, Cleaning, Occupancy, ReservationStatus, Role};
+use sync_core::domain::{Availability, Cleaning, Occupancy, Reservation, ReservationStatus, Role};
 use sync_core::invariants::RuleBreach;
 use sync_core::protocol::{DomainAction, Operation};
 use sync_core::schema::EntityKind;
@@ -413,4 +413,25 @@ async fn a_check_out_made_by_mistake_is_reinstated_while_the_room_is_free() {
     let (c, message) = code(desk.store.reinstate_check_out(&desk.session, ended.id).await);
     assert_eq!(c, "rule_broken");
     assert!(message.starts_with("The stay ended on"), "{message}");
+}
+
+#[tokio::test]
+async fn a_check_out_is_not_reinstated_once_the_next_guest_is_in_the_room() {
+    let desk = Desk::new().await;
+    // Yesterday's arrival leaves this morning; the room is turned round for today's.
+    let leaving = desk.book(Some("301"), 22, 23).await;
+    desk.store.check_in(&desk.session, leaving.id).await.expect("check in");
+    desk.store.check_out(&desk.session, leaving.id).await.expect("check out");
+    desk.store.set_room_cleaning(&desk.session, desk.room("301").id, Cleaning::Clean).await.expect("cleaned");
+    let next = desk.book(Some("301"), 23, 25).await;
+    desk.store.check_in(&desk.session, next.id).await.expect("the next guest checks in");
+
+    let fields = desk.fields(EntityKind::Reservation, leaving.id).await;
+    let before = desk.stats().await;
+    let (c, message) = code(desk.store.reinstate_check_out(&desk.session, leaving.id).await);
+    assert_eq!((c, message.as_str()), ("rule_broken", "Room 301 has another guest in it now"));
+    assert_nothing_written(&desk, before, Some((EntityKind::Reservation, leaving.id, &fields))).await;
+    let next_now = desk.store.record::<Reservation>(EntityKind::Reservation, next.id).await.expect("read");
+    assert_eq!(next_now.map(|r| r.status), Some(ReservationStatus::CheckedIn), "the guest in the room stays in house");
+    assert_eq!(desk.room_now("301").await.occupancy, Occupancy::Occupied, "the room still holds the next guest");
 }

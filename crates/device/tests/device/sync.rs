@@ -11,7 +11,7 @@ use frontdesk_device::sync::{Alert, AlertLevel, SyncEvent, SyncSettings, SyncSta
 use frontdesk_device::{GuestEdit, NewCharge, NewGuest, NewPayment, NewReservation};
 use frontdesk_server::admin::{DemoOptions, seed_demo};
 use frontdesk_server::{AppState, Config, Store as ServerStore};
-use sync_core::domain::{Guest, Reservation, RoomType};
+use sync_core::domain::{Availability, Cleaning, Guest, Occupancy, Reservation, ReservationStatus, Room, RoomType};
 use sync_core::schema::EntityKind;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -582,4 +582,139 @@ async fn the_worker_erases_a_desk_wiped_while_it_runs() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(desk.user().await.is_none());
+}
+
+/// A room of the demo hotel that is vacant, available, and held by no stay from
+/// yesterday to the day after tomorrow, as `desk` knows it.
+async fn a_quiet_room(desk: &Desk, today: chrono::NaiveDate) -> Room {
+    let (from, until) = (today - chrono::Duration::days(1), today + chrono::Duration::days(2));
+    let stays: Vec<Reservation> = desk.store().all(EntityKind::Reservation).await.expect("stays");
+    let mut rooms: Vec<Room> = desk.store().all(EntityKind::Room).await.expect("rooms");
+    rooms.sort_by(|a, b| a.number.cmp(&b.number));
+    rooms
+        .into_iter()
+        .find(|room| {
+            room.occupancy == Occupancy::Vacant
+                && room.availability == Availability::Available
+                && !stays.iter().any(|s| {
+                    s.room_id == Some(room.id) && s.status.is_live() && s.arrival < until && from < s.departure
+                })
+        })
+        .expect("the demo hotel has a room free around today")
+}
+
+/// A confirmed stay of `guest` in `room` for the nights `[arrival, departure)`.
+async fn stay_in(
+    desk: &Desk,
+    guest: &Guest,
+    room: &Room,
+    arrival: chrono::NaiveDate,
+    departure: chrono::NaiveDate,
+) -> Reservation {
+    let session = desk.session().await.expect("session");
+    let input = NewReservation {
+        guest_id: guest.id,
+        guest_name: None,
+        room_type_id: room.room_type_id,
+        room_id: Some(room.id),
+        arrival,
+        departure,
+        adults: 2,
+        children: 0,
+        rate_code: "BAR".into(),
+        source: "walk_in".into(),
+        special_requests: vec![],
+        note: None,
+        confirmed: true,
+    };
+    desk.store().create_reservation(&session, input).await.expect("reservation created")
+}
+
+async fn status_of(desk: &Desk, id: uuid::Uuid) -> Option<ReservationStatus> {
+    let stay: Option<Reservation> = desk.store().record(EntityKind::Reservation, id).await.expect("read");
+    stay.map(|s| s.status)
+}
+
+async fn occupancy_of(desk: &Desk, room: &Room) -> Occupancy {
+    let now: Option<Room> = desk.store().record(EntityKind::Room, room.id).await.expect("read");
+    now.expect("the room").occupancy
+}
+
+/// Desk A checks out yesterday's arrival, who leaves today; the room is made ready
+/// from desk A too (so the test does not depend on the demo's cleaning statuses).
+async fn checked_out_this_morning(a: &Desk, room: &Room) -> Reservation {
+    let session = a.session().await.expect("session");
+    let guest = new_guest(a, "Ines", "Moreira", "ines@example.com").await;
+    let leaving = stay_in(a, &guest, room, session.today - chrono::Duration::days(1), session.today).await;
+    a.store().set_room_cleaning(&session, room.id, Cleaning::Clean).await.expect("the room is ready");
+    a.store().check_in(&session, leaving.id).await.expect("a late check-in");
+    a.store().check_out(&session, leaving.id).await.expect("checked out with nothing owed");
+    let report = a.sync_once(1_000).await.expect("A pushes");
+    assert_eq!((report.rejected, report.conflicts), (0, 0), "a plain stay, check-in and check-out apply");
+    assert_eq!(a.store().outbox_counts().await.expect("counts").pending, 0, "A's outbox is acked");
+    leaving
+}
+
+#[tokio::test]
+async fn a_check_out_is_not_reinstated_once_another_desk_put_the_next_guest_in_the_room() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let b = hotel.desk("desk-b", "frontdesk").await;
+    let today = a.session().await.expect("session").today;
+    let room = a_quiet_room(&a, today).await;
+    let leaving = checked_out_this_morning(&a, &room).await;
+
+    // Desk B sees the room free, has it cleaned and checks today's walk-in into it.
+    b.sync_once(1_000).await.expect("B pulls the check-out");
+    let session_b = b.session().await.expect("session");
+    b.store().set_room_cleaning(&session_b, room.id, Cleaning::Inspected).await.expect("cleaned and inspected");
+    let walk_in = new_guest(&b, "Tomas", "Ferreira", "tomas@example.com").await;
+    let next = stay_in(&b, &walk_in, &room, today, today + chrono::Duration::days(2)).await;
+    b.store().check_in(&session_b, next.id).await.expect("the next guest checks in");
+    let report = b.sync_once(1_000).await.expect("B pushes");
+    assert_eq!((report.rejected, report.conflicts), (0, 0), "the room was free for the next guest");
+    let report = a.sync_once(1_000).await.expect("A pulls B's work");
+    assert!(report.pulled > 0, "A receives the cleaning, the walk-in and the check-in");
+    assert_eq!(occupancy_of(&a, &room).await, Occupancy::Occupied, "A knows the room is taken");
+
+    // The guest who left comes back to the desk: the room is someone else's now.
+    let session_a = a.session().await.expect("session");
+    let before = a.store().stats().await.expect("stats");
+    let err = a.store().reinstate_check_out(&session_a, leaving.id).await.expect_err("the room is taken");
+    assert_eq!(err.code(), "rule_broken");
+    assert_eq!(err.to_string(), format!("Room {} has another guest in it now", room.number));
+    assert_eq!(a.store().stats().await.expect("stats"), before, "a refused reinstatement writes nothing");
+    assert_eq!(status_of(&a, leaving.id).await, Some(ReservationStatus::CheckedOut), "the guest stays checked out");
+    assert_eq!(status_of(&a, next.id).await, Some(ReservationStatus::CheckedIn), "the next guest stays in house");
+    assert_eq!(occupancy_of(&a, &room).await, Occupancy::Occupied, "the room stays with the next guest");
+    assert_eq!(a.store().outbox_counts().await.expect("counts").pending, 0, "nothing was queued for the server");
+    assert_eq!(a.sync_once(1_000).await.expect("A syncs").pushed, 0, "and nothing goes up");
+}
+
+#[tokio::test]
+async fn a_check_out_is_reinstated_while_the_room_is_free_and_every_desk_sees_the_guest_back() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let b = hotel.desk("desk-b", "frontdesk").await;
+    let today = a.session().await.expect("session").today;
+    let room = a_quiet_room(&a, today).await;
+    let leaving = checked_out_this_morning(&a, &room).await;
+
+    // Desk B has the room cleaned, but nobody moves in yet.
+    b.sync_once(1_000).await.expect("B pulls the check-out");
+    let session_b = b.session().await.expect("session");
+    b.store().set_room_cleaning(&session_b, room.id, Cleaning::Clean).await.expect("cleaned");
+    b.sync_once(1_000).await.expect("B pushes");
+    a.sync_once(1_000).await.expect("A pulls the cleaning");
+
+    let session_a = a.session().await.expect("session");
+    let back = a.store().reinstate_check_out(&session_a, leaving.id).await.expect("the room is free");
+    assert_eq!(back.status, ReservationStatus::CheckedIn);
+    assert_eq!(occupancy_of(&a, &room).await, Occupancy::Occupied, "the guest is in the room again");
+    let report = a.sync_once(1_000).await.expect("A pushes the reinstatement");
+    assert_eq!(report.pushed, 2, "the stay's move and the room's occupancy");
+    assert_eq!((report.rejected, report.conflicts), (0, 0), "the server takes it as a guarded reversal");
+    b.sync_once(1_000).await.expect("B pulls it");
+    assert_eq!(status_of(&b, leaving.id).await, Some(ReservationStatus::CheckedIn), "B sees the guest in house");
+    assert_eq!(occupancy_of(&b, &room).await, Occupancy::Occupied, "and the room occupied");
 }

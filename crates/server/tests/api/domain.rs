@@ -406,3 +406,79 @@ async fn a_check_in_undone_and_a_check_out_reinstated_are_taken_as_guarded_rever
     let last = manager.pull_all().await.into_iter().rev().find(|c| c.record_id == id).expect("the stay");
     assert_eq!(last.record.as_ref().and_then(|r| r.get("status")), Some(&json!("checked_in")));
 }
+
+#[tokio::test]
+async fn a_check_in_undone_after_another_desk_posted_to_the_folio_is_kept_and_flagged() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut office = server.device("P1", "desk2").await;
+    let hotel = seed_hotel(&mut manager).await;
+    let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
+    let mutation = check_in(&mut desk, id, 1);
+    version_of(&desk.push_one(mutation).await, "checked in");
+    // The office charges the minibar; the desk, which has not seen the charge, undoes
+    // the check-in with what it believes is an empty folio.
+    let charge =
+        office.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&office, id, "bar", "charge", 1704, None));
+    version_of(&office.push_one(charge).await, "the charge is posted");
+    let undo = desk.mutation(
+        EntityKind::Reservation,
+        id,
+        Operation::Action(DomainAction::UndoCheckIn),
+        Some(2),
+        &[("status", json!("checked_in"), json!("confirmed"))],
+    );
+    let result = desk.push_one(undo).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, Some(3), "the undo is written: nothing the desk did is dropped");
+    let RuleBreach::UndoneWithBalance { balance } = breach else {
+        panic!("an undo over an unbalanced folio, got {breach:?}");
+    };
+    assert_eq!(balance.get("EUR"), Some(&1704), "17.04 EUR is on the folio of a stay no longer in house");
+}
+
+#[tokio::test]
+async fn a_check_out_reinstated_after_the_next_guest_moved_in_is_kept_and_flagged() {
+    let server = Server::start().await;
+    let mut manager = server.device("P1", "manager").await;
+    let mut desk = server.device("P1", "desk").await;
+    let mut office = server.device("P1", "desk2").await;
+    let hotel = seed_hotel(&mut manager).await;
+    // A guest who arrived two days ago leaves today.
+    let leaving = stay(&mut desk, &hotel, hotel.rooms[0], -2).await;
+    let mutation = check_in(&mut desk, leaving, 1);
+    version_of(&desk.push_one(mutation).await, "checked in");
+    let out = desk.mutation(
+        EntityKind::Reservation,
+        leaving,
+        Operation::Action(DomainAction::CheckOut),
+        Some(2),
+        &[("status", json!("checked_in"), json!("checked_out"))],
+    );
+    version_of(&desk.push_one(out).await, "checked out");
+    // The office checks today's arrival into the room; the desk, which has not seen
+    // it, reinstates the guest who left.
+    let next = stay(&mut office, &hotel, hotel.rooms[0], 0).await;
+    let mutation = check_in(&mut office, next, 1);
+    version_of(&office.push_one(mutation).await, "the next guest checks in");
+    let reinstate = desk.mutation(
+        EntityKind::Reservation,
+        leaving,
+        Operation::Action(DomainAction::ReinstateCheckOut),
+        Some(3),
+        &[("status", json!("checked_out"), json!("checked_in"))],
+    );
+    let result = desk.push_one(reinstate).await;
+    let (breach, version) = breach_of(&result.outcome);
+    assert_eq!(version, Some(4), "the reinstatement is written: the guest may really be back in the room");
+    let RuleBreach::OccupancyMismatch { room_id, in_house, .. } = breach else {
+        panic!("two guests in one room, got {breach:?}");
+    };
+    assert_eq!(*room_id, hotel.rooms[0]);
+    let mut in_house = in_house.clone();
+    in_house.sort();
+    let mut both = vec![leaving, next];
+    both.sort();
+    assert_eq!(in_house, both, "the conflict names both guests in the room");
+}
