@@ -532,6 +532,9 @@ fn require_move(reservation: &Reservation, action: DomainAction) -> Result<&'sta
         return Ok(target);
     }
     require_open_stay(reservation)?;
+    if status == target {
+        return Err(Error::rule(format!("The stay is {} already", status.replace('_', " "))));
+    }
     Err(Error::breach(RuleBreach::StatusRegression { from: status.to_owned(), to: target.to_owned() }))
 }
 

@@ -317,7 +317,7 @@ async fn cancel_no_show_and_confirm_move_the_status_with_domain_actions() {
     let confirmed = desk.store.confirm_reservation(&desk.session, tentative.id).await.expect("confirm");
     assert_eq!(confirmed.status, ReservationStatus::Confirmed);
     let (c, message) = code(desk.store.confirm_reservation(&desk.session, tentative.id).await);
-    assert_eq!((c, message.as_str()), ("rule_broken", "The status cannot move from confirmed to confirmed"));
+    assert_eq!((c, message.as_str()), ("rule_broken", "The stay is confirmed already"));
 
     let ops: Vec<Operation> =
         desk.store.pending_batch(100).await.expect("batch").into_iter().map(|(_, m)| m.op).collect();
@@ -395,6 +395,9 @@ async fn a_check_in_made_by_mistake_is_undone_on_the_arrival_day_with_nothing_ow
     let action = batch.iter().rev().find(|(_, m)| m.record_id == settled.id).expect("the undo");
     assert_eq!(action.1.op, Operation::Action(DomainAction::UndoCheckIn));
     assert_eq!(action.1.changes["status"].value, json!("confirmed"));
+    // Undone once is undone: a second undo says so.
+    let (c, message) = code(desk.store.undo_check_in(&desk.session, settled.id).await);
+    assert_eq!((c, message.as_str()), ("rule_broken", "The stay is confirmed already"));
 }
 
 #[tokio::test]
@@ -406,6 +409,8 @@ async fn a_check_out_made_by_mistake_is_reinstated_while_the_room_is_free() {
     let back = desk.store.reinstate_check_out(&desk.session, reservation.id).await.expect("reinstated");
     assert_eq!(back.status, ReservationStatus::CheckedIn);
     assert_eq!(desk.room_now("301").await.occupancy, Occupancy::Occupied);
+    let (c, message) = code(desk.store.reinstate_check_out(&desk.session, reservation.id).await);
+    assert_eq!((c, message.as_str()), ("rule_broken", "The stay is checked in already"));
 
     let ended = desk.book(Some("302"), 20, 22).await;
     desk.store.check_in(&desk.session, ended.id).await.expect("a late check-in");
