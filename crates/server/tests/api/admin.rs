@@ -11,7 +11,7 @@ use sync_core::EntityKind;
 use sync_core::protocol::{DEVICE_HEADER, Outcome};
 use uuid::Uuid;
 
-use crate::support::{Server, seed_hotel, version_of};
+use crate::support::{Scene, Server, version_of};
 
 #[tokio::test]
 async fn the_property_its_staff_and_devices_reach_devices_as_records_without_secrets() {
@@ -39,10 +39,7 @@ async fn the_property_its_staff_and_devices_reach_devices_as_records_without_sec
 
 #[tokio::test]
 async fn a_propertys_policy_file_changes_how_its_pushes_merge() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server, mut manager, mut desk, hotel } = Scene::new().await;
 
     let err = admin::set_policies(&server.store, "P1", "[guest]\nemail = \"delta\"\n").await.expect_err("refused");
     assert!(err.to_string().contains("guest.email"), "the error names the place: {err}");

@@ -8,7 +8,7 @@ use sync_core::invariants::RuleBreach;
 use sync_core::protocol::{ChangeKind, Outcome};
 use uuid::Uuid;
 
-use crate::support::{Device, Server, reservation_fields, seed_hotel, version_of};
+use crate::support::{Device, Scene, Server, reservation_fields, seed_hotel, version_of};
 
 async fn open_conflicts(device: &Device) -> Vec<Conflict> {
     let response = device
@@ -166,10 +166,7 @@ fn conflict_of(outcome: &Outcome, kind: ConflictKind) -> Conflict {
 
 #[tokio::test]
 async fn an_edit_of_a_deleted_record_is_a_delete_update_conflict_a_manager_settles() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server, mut manager, mut desk, hotel } = Scene::new().await;
     let delete = manager.mutation(EntityKind::Guest, hotel.guest, sync_core::Operation::Delete, Some(1), &[]);
     version_of(&manager.push_one(delete).await, "the manager deletes the guest");
     let edit = desk.update(EntityKind::Guest, hotel.guest, 1, &[("last_name", json!("Johnson"), json!("Smith"))]);
@@ -214,10 +211,7 @@ async fn an_edit_of_a_record_the_server_never_had_is_a_missing_entity_conflict()
 
 #[tokio::test]
 async fn a_record_whose_parent_is_missing_waits_and_is_released_when_the_parent_arrives() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server, manager, mut desk, hotel } = Scene::new().await;
     let new_guest = Uuid::now_v7();
     let mut fields = reservation_fields(&hotel, hotel.rooms[0], "2026-12-20", "2026-12-22", "T-AAA-0007");
     fields["guest_id"] = json!(new_guest);
@@ -239,10 +233,7 @@ async fn a_record_whose_parent_is_missing_waits_and_is_released_when_the_parent_
 
 #[tokio::test]
 async fn a_business_rule_conflict_can_be_settled_with_custom_values() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, manager, mut desk, hotel } = Scene::new().await;
     let a = desk.insert(
         EntityKind::Reservation,
         Uuid::now_v7(),

@@ -10,7 +10,7 @@ use sync_core::invariants::RuleBreach;
 use sync_core::protocol::{DomainAction, Operation, Outcome, RejectCategory};
 use uuid::Uuid;
 
-use crate::support::{Device, Hotel, Server, reservation_fields, seed_hotel, version_of};
+use crate::support::{Device, Hotel, Scene, Server, reservation_fields, seed_hotel, version_of};
 
 fn today() -> chrono::NaiveDate {
     frontdesk_server::push::property_today("Europe/Lisbon", Utc::now())
@@ -59,10 +59,7 @@ fn posting(desk: &Device, stay: Uuid, key: &str, kind: &str, amount: i64, revers
 
 #[tokio::test]
 async fn a_check_in_to_a_dirty_room_before_the_arrival_is_kept_and_flagged() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, mut manager, mut desk, hotel } = Scene::new().await;
     let dirty = manager.update(EntityKind::Room, hotel.rooms[0], 1, &[("cleaning", json!("clean"), json!("dirty"))]);
     version_of(&manager.push_one(dirty).await, "room 305 is dirty");
     let early = stay(&mut desk, &hotel, hotel.rooms[0], 2).await;
@@ -96,10 +93,7 @@ async fn a_check_in_to_a_dirty_room_before_the_arrival_is_kept_and_flagged() {
 
 #[tokio::test]
 async fn a_check_out_with_money_owed_is_kept_and_flagged_and_a_settled_one_applies() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, manager: _manager, mut desk, hotel } = Scene::new().await;
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in");
@@ -166,10 +160,7 @@ async fn one_idempotency_key_is_one_posting_whatever_the_devices() {
 
 #[tokio::test]
 async fn a_correction_reverses_a_posting_of_the_same_stay_by_no_more_than_it() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, manager, mut desk, hotel } = Scene::new().await;
     let first = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let second = stay(&mut desk, &hotel, hotel.rooms[1], 0).await;
     let charge = Uuid::now_v7();
@@ -217,10 +208,7 @@ async fn a_correction_reverses_a_posting_of_the_same_stay_by_no_more_than_it() {
 
 #[tokio::test]
 async fn a_posting_after_check_out_is_kept_and_the_closed_folio_flagged() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, manager: _manager, mut desk, hotel } = Scene::new().await;
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in");
@@ -342,10 +330,7 @@ async fn a_room_blocked_under_a_booked_stay_is_written_and_flagged() {
 
 #[tokio::test]
 async fn a_stay_booked_offline_gets_the_propertys_own_confirmation_number() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, manager: _manager, mut desk, hotel } = Scene::new().await;
     let year = today().format("%Y").to_string();
     let mut numbers = Vec::new();
     for (n, room) in hotel.rooms.iter().enumerate() {
@@ -370,10 +355,7 @@ async fn a_stay_booked_offline_gets_the_propertys_own_confirmation_number() {
 
 #[tokio::test]
 async fn a_check_in_undone_and_a_check_out_reinstated_are_taken_as_guarded_reversals() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, manager, mut desk, hotel } = Scene::new().await;
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in");

@@ -3,7 +3,7 @@
 use serde_json::json;
 use sync_core::EntityKind;
 
-use crate::support::{Device, Server, seed_hotel, version_of};
+use crate::support::{Device, Scene, version_of};
 
 /// The value of the sample `name` (with its labels, e.g. `x_total{result="applied"}`).
 pub async fn metric(device: &Device, name: &str) -> f64 {
@@ -21,10 +21,7 @@ pub async fn metric(device: &Device, name: &str) -> f64 {
 
 #[tokio::test]
 async fn counters_move_with_pushes_pulls_and_conflicts() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
-    let hotel = seed_hotel(&mut manager).await;
+    let Scene { server: _server, mut manager, mut desk, hotel } = Scene::new().await;
     assert_eq!(metric(&manager, "frontdesk_pushes_total").await, 1.0, "the seeding push");
     assert_eq!(metric(&manager, "frontdesk_mutations_total{result=\"applied\"}").await, 5.0, "five records seeded");
 

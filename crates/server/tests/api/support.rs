@@ -392,6 +392,25 @@ pub struct Hotel {
     pub guest: Uuid,
 }
 
+/// The usual scene of a domain test: a server, P1's manager and a front-desk device
+/// signed in, and the hotel the manager seeded.
+pub struct Scene {
+    pub server: Server,
+    pub manager: Device,
+    pub desk: Device,
+    pub hotel: Hotel,
+}
+
+impl Scene {
+    pub async fn new() -> Scene {
+        let server = Server::start().await;
+        let mut manager = server.device("P1", "manager").await;
+        let desk = server.device("P1", "desk").await;
+        let hotel = seed_hotel(&mut manager).await;
+        Scene { server, manager, desk, hotel }
+    }
+}
+
 /// Seeds a room type, three rooms and a guest through a manager's device.
 pub async fn seed_hotel(manager: &mut Device) -> Hotel {
     let room_type = Uuid::now_v7();
