@@ -179,13 +179,14 @@ pub async fn pull_all(
     report: &mut RoundReport,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), RoundError> {
-    let mut next = Prefetch::start(client, store.cursor().await?);
+    let request =
+        PullRequest { protocol: sync_core::PROTOCOL_VERSION, cursor: store.cursor().await?, limit: Some(PULL_PAGE) };
+    // The first page is asked for here: a pull with little to fetch (most of them)
+    // starts no background task.
+    let mut page = client.pull_text(&request).await?;
     loop {
-        let page = next.page().await?;
         report.pull_requests += 1;
-        if page.has_more {
-            next = Prefetch::start(client, Some(page.cursor));
-        }
+        let mut next = page.has_more.then(|| Prefetch::start(client, Some(page.cursor)));
         if !page.changes.is_empty() {
             report.changed.extend(page.changes.iter().map(|change| change.entity));
             let applied = store.apply_pulled_text(&page.changes, page.cursor).await?;
@@ -194,8 +195,9 @@ pub async fn pull_all(
             store.set_cursor(page.cursor).await?;
         }
         progress(Progress { phase: Phase::Pull, done: report.pulled, total: None });
-        if !page.has_more {
-            return Ok(());
+        match next.as_mut() {
+            Some(next) => page = next.page().await?,
+            None => return Ok(()),
         }
     }
 }
