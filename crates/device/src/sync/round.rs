@@ -169,8 +169,8 @@ pub async fn push_all(
 
 /// Pulls pages of changes until the server says there are no more.
 ///
-/// The next page is asked for while the last one is applied: the server reads and
-/// sends it while this desk writes, which halves a first pull of a large hotel. The
+/// The next page is asked for while the last one is applied, so the server's work
+/// and the transfer overlap this desk's writes on a first pull of a large hotel. The
 /// pages are still applied one after the other in log order, each in its own
 /// transaction with its cursor, so a pull cut short resumes where it stopped.
 pub async fn pull_all(
