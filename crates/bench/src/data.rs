@@ -4,32 +4,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use chrono::NaiveDate;
-use serde::Deserialize;
+use sync_core::import::{self, ReservationLine};
 use uuid::Uuid;
-
-/// One reservation line of the data (the fields the benchmark uses).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Line {
-    pub id: String,
-    pub guest_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub room_number: Option<String>,
-    pub room_type: String,
-    pub check_in: NaiveDate,
-    pub check_out: NaiveDate,
-    pub adults: u32,
-    pub children: u32,
-    pub status: String,
-    pub rate_code: String,
-    pub source: String,
-    pub loyalty_id: Option<String>,
-    #[serde(default)]
-    pub special_requests: Vec<String>,
-    pub notes: Option<String>,
-}
 
 /// The text of a `.jsonl.gz` file.
 pub fn text(file: &Path) -> Result<String, String> {
@@ -39,27 +15,15 @@ pub fn text(file: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-/// The lines of a `.jsonl.gz` file.
-pub fn read(file: &Path) -> Result<Vec<Line>, String> {
-    text(file)?
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
-        .collect()
+/// The reservations of a `.jsonl.gz` file.
+pub fn read(file: &Path) -> Result<Vec<ReservationLine>, String> {
+    let lines = import::parse(&text(file)?).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(lines.into_iter().map(|(_, line)| line).collect())
 }
 
-/// Splits "Ada Horvat" into first and last name.
-pub fn split_name(name: &str) -> (String, String) {
-    match name.trim().rsplit_once(' ') {
-        Some((first, last)) => (first.to_owned(), last.to_owned()),
-        None => (name.trim().to_owned(), "-".to_owned()),
-    }
-}
-
-/// The id the server's import gives the reservation of a data line
-/// (`frontdesk_server::admin::stable_id(property, "bench/<id>")`).
+/// The id the server's import gives the reservation of a data line.
 pub fn server_id(property: Uuid, line_id: &str) -> Uuid {
-    Uuid::new_v5(&property, format!("bench/{line_id}").as_bytes())
+    import::reservation_id(property, line_id)
 }
 
 /// Writes JSON values as a gzipped JSON Lines file.

@@ -229,7 +229,9 @@ async fn write_file(desk: &Desk, file: &std::path::Path) -> Reply {
         if guests.contains_key(&key) {
             continue;
         }
-        let (first, last) = data::split_name(&line.guest_name);
+        // The desk asks for a last name; the import leaves a one-word name's empty.
+        let (first, last) = line.guest_name_parts();
+        let (first, last) = (first.to_owned(), if last.is_empty() { "-".to_owned() } else { last.to_owned() });
         let t = Instant::now();
         let guest: Guest = store
             .create_guest(

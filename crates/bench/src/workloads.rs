@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sqlx::Row;
+use sync_core::import::ReservationLine;
 use uuid::Uuid;
 
 use crate::data;
@@ -56,7 +57,7 @@ fn f(value: &Value) -> f64 {
 /// Setup: the rooms and room types the data names exist on the server (a device
 /// cannot create rooms). One past stay per room creates them through the server's
 /// import; those stays are told apart by their arrival date 2000-01-01.
-fn rooms_setup(ctx: &Context, lines: &[data::Line]) -> Result<PathBuf, String> {
+fn rooms_setup(ctx: &Context, lines: &[ReservationLine]) -> Result<PathBuf, String> {
     let mut rooms: BTreeMap<String, String> = BTreeMap::new();
     for line in lines {
         if let Some(number) = &line.room_number {

@@ -35,7 +35,7 @@ pub mod store;
 pub mod sync;
 
 pub use error::{Error, Result};
-pub use import::ImportReport;
+pub use import::{ExchangeImport, ImportFormat, ImportReport};
 pub use meta::DeviceIdentity;
 pub use ops::folio::{NewCharge, NewPayment, NewPosLine, NewPosOrder};
 pub use ops::reservations::{GuestEdit, NewGuest, NewReservation, ReservationEdit};

@@ -1,11 +1,13 @@
 //! The pull side of sync, for the sync worker: a page of the server's change log
 //! applied in one transaction, and the cursor that says where the next page starts.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use sync_core::hlc::Hlc;
 use sync_core::protocol::{Change, ChangeKind, Cursor};
@@ -27,6 +29,36 @@ pub struct PullApplied {
 
 /// Rows per multi-row statement: 7 values a row stays far below SQLite's bind limit.
 const CHUNK: usize = 500;
+
+/// A pulled record as a page holds it: its fields, or the JSON text it came in as
+/// (the sync round's pages), which a record without local edits is stored from as
+/// it is, without being parsed and written out again.
+pub trait PulledRecord: Sync {
+    /// The record's JSON text.
+    fn text(&self) -> Result<Cow<'_, str>>;
+    /// The record's fields.
+    fn fields(&self) -> Result<Fields>;
+}
+
+impl PulledRecord for Fields {
+    fn text(&self) -> Result<Cow<'_, str>> {
+        to_json(self).map(Cow::Owned)
+    }
+
+    fn fields(&self) -> Result<Fields> {
+        Ok(self.clone())
+    }
+}
+
+impl PulledRecord for Box<RawValue> {
+    fn text(&self) -> Result<Cow<'_, str>> {
+        Ok(Cow::Borrowed(self.get()))
+    }
+
+    fn fields(&self) -> Result<Fields> {
+        parse_fields(self.get())
+    }
+}
 
 struct Current {
     fields: Option<Fields>,
@@ -87,6 +119,16 @@ impl Store {
     /// keep showing the edit until the server has merged it. Changes already known
     /// locally are written again harmlessly; the log order makes the last one win.
     pub async fn apply_pulled(&self, changes: &[Change], cursor: Cursor) -> Result<PullApplied> {
+        self.apply_page(changes, cursor).await
+    }
+
+    /// [`Store::apply_pulled`] for a page whose records are the JSON text the
+    /// server sent.
+    pub async fn apply_pulled_text(&self, changes: &[Change<Box<RawValue>>], cursor: Cursor) -> Result<PullApplied> {
+        self.apply_page(changes, cursor).await
+    }
+
+    async fn apply_page<R: PulledRecord>(&self, changes: &[Change<R>], cursor: Cursor) -> Result<PullApplied> {
         let mut writer = self.writer.lock().await;
         let mut last_hlc = writer.cached.last_hlc;
         let mut tx = writer.conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -171,11 +213,12 @@ impl Store {
             state.updated_at = change.at.timestamp_millis();
             let op = match (change.kind, &change.record) {
                 (ChangeKind::Upsert, Some(record)) => {
-                    state.synced = Some(to_json(record)?);
+                    state.synced = Some(record.text()?.into_owned());
                     if has_pending {
                         applied.rebased += 1;
                         let mutations = pending_for(&mut tx, change.entity, change.record_id).await?;
-                        state.fields = Some(rebase(change.entity, record, &mutations, change.mutation_id));
+                        let record = record.fields()?;
+                        state.fields = Some(rebase(change.entity, &record, &mutations, change.mutation_id));
                         state.fields_are_synced = false;
                     } else {
                         // Most of a pull: the server's record as it is, written from the
@@ -198,30 +241,43 @@ impl Store {
                 }
             };
             applied.records += 1;
-            let after = match (&state.fields, &change.record) {
-                (Some(fields), _) => Some(fields),
-                (None, Some(record)) => Some(record),
-                (None, None) => None,
+            let line = |op, before, after| HistoryLine {
+                entity: change.entity,
+                record_id: change.record_id,
+                op,
+                before,
+                after: Some(after),
+                user_id: change.user_id,
+                device_id: change.device_id,
+                hlc: change.hlc,
+                at: state.updated_at,
             };
-            let (op, before) = match before {
-                None if !first_pull && op == "update" => ("insert", Some(Fields::new())),
-                before => (op, before),
-            };
-            if let (Some(before), Some(after)) = (&before, after)
-                && let Some((old, new)) =
-                    diff(before, after).or_else(|| (op == "delete").then(|| (Fields::new(), Fields::new())))
-            {
-                history.push(HistoryLine {
-                    entity: change.entity,
-                    record_id: change.record_id,
-                    op,
-                    before: if op == "insert" { None } else { Some(to_json(&old)?) },
-                    after: Some(to_json(&new)?),
-                    user_id: change.user_id,
-                    device_id: change.device_id,
-                    hlc: change.hlc,
-                    at: state.updated_at,
-                });
+            match before {
+                // A record new to this desk (after its first pull): its line holds the
+                // record as created, as a creation on this desk does, taken from the
+                // text just stored rather than written out again.
+                None if !first_pull && op == "update" => {
+                    let after = match (&state.fields, &state.synced) {
+                        (Some(fields), _) => Some(to_json(fields)?),
+                        (None, Some(text)) => Some(text.clone()),
+                        (None, None) => None,
+                    };
+                    history.extend(after.map(|after| line("insert", None, after)));
+                }
+                None => {}
+                Some(before) => {
+                    let after = match (&state.fields, &change.record) {
+                        (Some(fields), _) => Some(Cow::Borrowed(fields)),
+                        (None, Some(record)) => Some(Cow::Owned(record.fields()?)),
+                        (None, None) => None,
+                    };
+                    if let Some(after) = after
+                        && let Some((old, new)) =
+                            diff(&before, &after).or_else(|| (op == "delete").then(|| (Fields::new(), Fields::new())))
+                    {
+                        history.push(line(op, Some(to_json(&old)?), to_json(&new)?));
+                    }
+                }
             }
         }
 

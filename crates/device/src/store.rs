@@ -115,6 +115,12 @@ impl Store {
             .pragma("wal_autocheckpoint", "0")
             // After a burst, the WAL file shrinks back to this when it starts over.
             .pragma("journal_size_limit", "67108864")
+            // The writer keeps the indexes of a large hotel in memory (up to 16 MiB,
+            // taken only as the file grows): with SQLite's 2 MiB default, each pulled
+            // page's inserts at random places in the indexes read most pages back from
+            // the WAL. A first pull of 50,000 stays took 4.8 s with 2 MiB, 2.8 s with
+            // 16 MiB, and no less with 32 MiB.
+            .pragma("cache_size", "-16384")
             .connect()
             .await
             .map_err(|e| Error::storage("opening the file", e))?;

@@ -10,11 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 use sync_core::conflict::{Author, Conflict};
-use sync_core::domain::ReservationStatus;
+use sync_core::import::{self, Known, NewRecord, Rooms, Stay};
 use sync_core::invariants::{FreeRoom, RuleBreach};
 use sync_core::protocol::{FieldChange, Mutation, Operation};
 use sync_core::validate::check_record;
@@ -29,7 +28,7 @@ use crate::store::{self, NewVersion, Store, WriteTx};
 /// Stable ids of records the admin path makes, so running an action twice writes
 /// the same records instead of new ones.
 pub fn stable_id(property: Uuid, name: &str) -> Uuid {
-    Uuid::new_v5(&property, name.as_bytes())
+    import::stable_id(property, name)
 }
 
 /// An open admin transaction on one property: records written through it are
@@ -347,32 +346,6 @@ pub async fn seed_demo(store: &Store, options: &DemoOptions<'_>, now: DateTime<U
 
 // ---- import of the benchmark's reservations ------------------------------------------
 
-/// One line of the benchmark data (`shared/bench/data/*.jsonl.gz`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BenchReservation {
-    pub id: String,
-    pub confirmation_code: String,
-    pub guest_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub room_number: Option<String>,
-    pub room_type: String,
-    pub check_in: NaiveDate,
-    pub check_out: NaiveDate,
-    pub adults: u32,
-    pub children: u32,
-    pub status: String,
-    pub rate_code: String,
-    pub source: String,
-    pub loyalty_id: Option<String>,
-    #[serde(default)]
-    pub special_requests: Vec<String>,
-    #[serde(default)]
-    pub notes: Option<String>,
-    pub created_at: Option<DateTime<Utc>>,
-}
-
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -392,24 +365,6 @@ pub struct ImportReport {
 /// `$n` parameter up by name with a linear scan, so a statement's binding costs
 /// grow with the square of its parameters (400 rows of 13 took 70% of an import).
 const BATCH_ROWS: usize = 32;
-
-/// A record waiting for its bulk insert.
-struct NewRecord {
-    entity: EntityKind,
-    id: Uuid,
-    fields: Fields,
-}
-
-fn map_status(status: &str) -> &'static str {
-    match status {
-        "checked_in" => "checked_in",
-        "checked_out" => "checked_out",
-        "cancelled" => "cancelled",
-        "no_show" => "no_show",
-        "tentative" => "tentative",
-        _ => "confirmed",
-    }
-}
 
 /// Reads the benchmark's reservations (JSON Lines, gzipped when the name ends in
 /// `.gz`) and stores them in one transaction with multi-row inserts, creating the
@@ -432,110 +387,36 @@ pub async fn import_reservations(
         Box::new(std::io::BufReader::new(file))
     };
     let mut lines = Vec::new();
-    for (number, line) in reader.lines().enumerate() {
+    for (index, line) in reader.lines().enumerate() {
         let line = line.map_err(|err| AdminError::Invalid(format!("{}: {err}", path.display())))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: BenchReservation = serde_json::from_str(&line)
-            .map_err(|err| AdminError::Invalid(format!("{}:{}: {err}", path.display(), number + 1)))?;
-        lines.push(parsed);
+        let parsed = import::parse_line(index + 1, &line)
+            .map_err(|err| AdminError::Invalid(format!("{}:{}: {}", path.display(), err.line, err.message)))?;
+        lines.extend(parsed.map(|parsed| (index + 1, parsed)));
     }
-    let mut report = ImportReport { read: lines.len(), ..ImportReport::default() };
 
     let mut tx = AdminTx::begin(store, property, now).await?;
-    let existing = existing_records(tx.conn(), property).await?;
-    let mut room_types: HashMap<String, Uuid> = existing.room_types;
-    let mut rooms: HashMap<String, (Uuid, Uuid)> = existing.rooms;
-    let mut guests: HashMap<String, Uuid> = existing.guests;
-    let mut new = Vec::new();
-    let mut stays: Vec<ImportedStay> = Vec::new();
+    let known = known_records(tx.conn(), property).await?;
     let author = tx.author.clone();
-
-    for line in &lines {
-        let type_code: String =
-            line.room_type.chars().filter(char::is_ascii_alphanumeric).take(16).collect::<String>().to_uppercase();
-        let room_type = *room_types.entry(type_code.clone()).or_insert_with(|| {
-            let id = stable_id(property, &format!("room_type/{type_code}"));
-            let name = line.room_type.clone();
-            new.push(NewRecord {
-                entity: EntityKind::RoomType,
-                id,
-                fields: fields(json!({"code": type_code, "name": name, "capacity": 4})),
-            });
-            report.room_types += 1;
-            id
-        });
-        let room = line.room_number.as_ref().filter(|n| !n.is_empty()).map(|number| {
-            rooms
-                .entry(number.clone())
-                .or_insert_with(|| {
-                    let id = stable_id(property, &format!("room/{number}"));
-                    let floor = number.parse::<i64>().map_or(1, |n| (n / 100).clamp(-10, 300));
-                    new.push(NewRecord {
-                        entity: EntityKind::Room,
-                        id,
-                        fields: fields(json!({"number": number, "room_type_id": room_type, "floor": floor,
-                            "cleaning": "clean", "occupancy": "vacant", "availability": "available",
-                            "blocked_from": null, "blocked_until": null, "blocked_reason": null, "return_to": null})),
-                    });
-                    report.rooms += 1;
-                    (id, room_type)
-                })
-                .0
-        });
-        let guest_key = line.email.clone().unwrap_or_else(|| format!("{}|{}", line.guest_name, line.id));
-        let guest = *guests.entry(guest_key.clone()).or_insert_with(|| {
-            let id = stable_id(property, &format!("guest/{guest_key}"));
-            let (first, last) = line.guest_name.split_once(' ').unwrap_or((&line.guest_name, ""));
-            new.push(NewRecord {
-                entity: EntityKind::Guest,
-                id,
-                fields: fields(json!({"first_name": first, "last_name": last, "email": line.email,
-                    "phone": line.phone, "loyalty_number": line.loyalty_id, "loyalty_tier": null,
-                    "preferences": [], "notes": [], "tags": [], "last_interaction_at": null})),
-            });
-            report.guests += 1;
-            id
-        });
-        let id = stable_id(property, &format!("bench/{}", line.id));
-        if existing.reservations.contains(&id) {
-            report.existing += 1;
-            continue;
-        }
-        let digits: String = line.confirmation_code.chars().filter(char::is_ascii_digit).take(9).collect();
-        let year = line.created_at.unwrap_or(now).format("%Y");
-        let status = map_status(&line.status);
-        let notes: Vec<Value> = line
-            .notes
-            .iter()
-            .filter(|text| !text.trim().is_empty())
-            .map(|text| {
-                json!({"id": stable_id(id, "note"), "at": author.hlc.to_string(), "by": "import",
-                       "text": text.chars().take(4000).collect::<String>()})
-            })
-            .collect();
-        let record =
-            fields(json!({"confirmation": format!("H-{year}-{}", if digits.is_empty() { "0" } else { &digits }),
-            "guest_id": guest, "guest_name": line.guest_name, "room_type_id": room_type, "room_id": room,
-            "arrival": line.check_in.to_string(), "departure": line.check_out.to_string(),
-            "adults": line.adults.clamp(1, 20), "children": line.children.min(20), "rate_code": line.rate_code,
-            "source": line.source, "special_requests": line.special_requests, "notes": notes, "status": status}));
-        let status: ReservationStatus =
-            serde_json::from_value(Value::String(status.to_owned())).unwrap_or(ReservationStatus::Confirmed);
-        stays.push(ImportedStay {
-            id,
-            room_type,
-            room,
-            arrival: line.check_in,
-            departure: line.check_out,
-            status,
-            record,
-        });
+    let plan = import::plan(property, &lines, &known, Rooms::Create, author.hlc, now)
+        .map_err(|err| AdminError::Invalid(format!("{}:{}: {}", path.display(), err.line, err.message)))?;
+    let mut report = ImportReport {
+        read: plan.read,
+        existing: plan.existing,
+        guests: plan.guests,
+        rooms: plan.rooms,
+        room_types: plan.room_types,
+        ..ImportReport::default()
+    };
+    let stays = plan.stays;
+    let mut rooms: HashMap<Uuid, (Uuid, String)> =
+        known.rooms.iter().map(|(number, (id, room_type))| (*id, (*room_type, number.clone()))).collect();
+    for record in plan.records.iter().filter(|r| r.entity == EntityKind::Room) {
+        let room_type = record.fields.get("room_type_id").and_then(Value::as_str).and_then(|t| Uuid::parse_str(t).ok());
+        let number = record.fields.get("number").and_then(Value::as_str).unwrap_or_default().to_owned();
+        rooms.insert(record.id, (room_type.unwrap_or_default(), number));
     }
 
     // Double bookings: each stay against the earlier stays of its room.
-    let room_numbers: HashMap<Uuid, String> = rooms.iter().map(|(number, (id, _))| (*id, number.clone())).collect();
     let mut by_room: HashMap<Uuid, Vec<usize>> = HashMap::new();
     for (index, stay) in stays.iter().enumerate() {
         if let Some(room) = stay.room {
@@ -544,7 +425,7 @@ pub async fn import_reservations(
     }
     let mut conflicts = Vec::new();
     for (index, stay) in stays.iter().enumerate() {
-        let ImportedStay { id, room_type, room, arrival, departure, status, record } = stay;
+        let Stay { id, room_type, room, arrival, departure, status, fields, .. } = stay;
         let Some(room) = room else { continue };
         if !status.is_live() || status.is_final() {
             continue;
@@ -560,18 +441,15 @@ pub async fn import_reservations(
         let first_night = with.iter().map(|o| stays[*o].arrival.max(*arrival)).min().unwrap_or(*arrival);
         let last_night = with.iter().map(|o| stays[*o].departure.min(*departure)).max().and_then(|d| d.pred_opt());
         let mut free_rooms: Vec<FreeRoom> = rooms
-            .values()
-            .filter(|(candidate, candidate_type)| candidate_type == room_type && candidate != room)
+            .iter()
+            .filter(|(candidate, (candidate_type, _))| candidate_type == room_type && *candidate != room)
             .filter(|(candidate, _)| by_room.get(candidate).is_none_or(|list| !list.iter().any(&overlaps)))
-            .map(|(candidate, _)| FreeRoom {
-                room_id: *candidate,
-                number: room_numbers.get(candidate).cloned().unwrap_or_default(),
-            })
+            .map(|(candidate, (_, number))| FreeRoom { room_id: *candidate, number: number.clone() })
             .collect();
         free_rooms.sort_by(|a, b| a.number.cmp(&b.number));
         let breach = RuleBreach::DoubleBooking {
             room_id: *room,
-            room_number: room_numbers.get(room).cloned().unwrap_or_default(),
+            room_number: rooms.get(room).map(|(_, number)| number.clone()).unwrap_or_default(),
             with: with.iter().map(|o| stays[*o].id).collect(),
             first_night,
             last_night: last_night.unwrap_or(*departure),
@@ -584,8 +462,10 @@ pub async fn import_reservations(
             record_id: *id,
             op: Operation::Insert,
             base_version: None,
-            changes: record
+            // The line's values, as the conflict dialog shows them (not the ids).
+            changes: fields
                 .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "id" | "property_id"))
                 .map(|(k, v)| (k.clone(), FieldChange { base: Value::Null, value: v.clone() }))
                 .collect(),
             hlc: author.hlc,
@@ -597,18 +477,12 @@ pub async fn import_reservations(
 
     report.reservations = stays.len();
     report.conflicts = conflicts.len();
+    let mut new = plan.records;
     new.extend(stays.into_iter().map(|stay| NewRecord {
         entity: EntityKind::Reservation,
         id: stay.id,
-        fields: stay.record,
+        fields: stay.fields,
     }));
-    for record in &mut new {
-        record.fields.insert("id".into(), Value::String(record.id.to_string()));
-        record.fields.insert("property_id".into(), Value::String(property.to_string()));
-        check_record(record.entity, &record.fields).map_err(|err| {
-            AdminError::Invalid(format!("{} {} would not be valid: {}", record.entity, record.id, err.message))
-        })?;
-    }
     bulk_insert(&mut tx, &new).await?;
     let now_ms = store::millis(now);
     for conflict in &conflicts {
@@ -618,25 +492,9 @@ pub async fn import_reservations(
     Ok(report)
 }
 
-/// An imported stay, as the overlap check reads it.
-struct ImportedStay {
-    id: Uuid,
-    room_type: Uuid,
-    room: Option<Uuid>,
-    arrival: NaiveDate,
-    departure: NaiveDate,
-    status: ReservationStatus,
-    record: Fields,
-}
-
-struct Existing {
-    room_types: HashMap<String, Uuid>,
-    rooms: HashMap<String, (Uuid, Uuid)>,
-    guests: HashMap<String, Uuid>,
-    reservations: HashSet<Uuid>,
-}
-
-async fn existing_records(conn: &mut AnyConnection, property: Uuid) -> Result<Existing, AdminError> {
+/// The room types, rooms, guests and reservations of the property, as an import
+/// matches lines to them.
+async fn known_records(conn: &mut AnyConnection, property: Uuid) -> Result<Known, AdminError> {
     let rows = sqlx::query(
         "SELECT entity, id, fields FROM records WHERE property_id = $1 AND deleted = 0 \
          AND entity IN ('room_type', 'room', 'guest', 'reservation')",
@@ -644,12 +502,7 @@ async fn existing_records(conn: &mut AnyConnection, property: Uuid) -> Result<Ex
     .bind(property.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let mut existing = Existing {
-        room_types: HashMap::new(),
-        rooms: HashMap::new(),
-        guests: HashMap::new(),
-        reservations: HashSet::new(),
-    };
+    let mut existing = Known::default();
     for row in rows {
         let entity: String = row.try_get("entity")?;
         let id: String = row.try_get("id")?;
@@ -675,6 +528,7 @@ async fn existing_records(conn: &mut AnyConnection, property: Uuid) -> Result<Ex
                 }
             }
             _ => {
+                existing.guest_ids.insert(id);
                 if let Some(email) = get("email") {
                     existing.guests.insert(email, id);
                 }

@@ -139,7 +139,7 @@ async fn pull(
     State(state): State<AppState>,
     session: Session,
     ApiJson(body): ApiJson<serde_json::Value>,
-) -> Result<Json<PullResponse>, AppError> {
+) -> Result<Json<PullResponse<Box<serde_json::value::RawValue>>>, AppError> {
     let started = std::time::Instant::now();
     let page = crate::pull::pull(&state, &session, body).await;
     state.metrics.pull_seconds.observe(started.elapsed().as_secs_f64());

@@ -3,7 +3,7 @@
 
 use sync_core::domain::Role;
 
-pub use sync_core::access::{check_write, redact};
+pub use sync_core::access::{check_write, reads_every_field, redact};
 
 /// Whether `role` may read and settle conflicts (they carry both sides' values).
 pub fn may_see_conflicts(role: Role) -> bool {

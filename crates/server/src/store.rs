@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
@@ -750,7 +751,7 @@ pub async fn changes_after(
     property: Uuid,
     after: u64,
     limit: u32,
-) -> Result<Vec<(u64, Change)>, sqlx::Error> {
+) -> Result<Vec<(u64, Change<Box<RawValue>>)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT seq, entity, record_id, op, version, after, user_id, device_id, hlc, at, mutation_id \
          FROM change_log WHERE property_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -763,7 +764,9 @@ pub async fn changes_after(
     rows.iter().map(change_of_row).collect()
 }
 
-fn change_of_row(row: &AnyRow) -> Result<(u64, Change), sqlx::Error> {
+/// A change of the log, its record kept as the text stored (a pull sends it on
+/// as it is, unless the reader's role may not read all of it).
+fn change_of_row(row: &AnyRow) -> Result<(u64, Change<Box<RawValue>>), sqlx::Error> {
     let decode = |column: &str, err: String| sqlx::Error::ColumnDecode { index: column.to_owned(), source: err.into() };
     let entity: String = row.try_get("entity")?;
     let op: String = row.try_get("op")?;
@@ -776,7 +779,9 @@ fn change_of_row(row: &AnyRow) -> Result<(u64, Change), sqlx::Error> {
         record_id: uuid_column(row, "record_id")?,
         kind: if op == "delete" { ChangeKind::Delete } else { ChangeKind::Upsert },
         version: u64_column(row, "version")?,
-        record: after.as_deref().map(|text| from_json(text, "after")).transpose()?,
+        record: after
+            .map(|text| RawValue::from_string(text).map_err(|err| decode("after", err.to_string())))
+            .transpose()?,
         hlc: hlc.parse().map_err(|e: sync_core::hlc::ParseHlcError| decode("hlc", e.to_string()))?,
         device_id: uuid_column(row, "device_id")?,
         user_id: uuid_column(row, "user_id")?,

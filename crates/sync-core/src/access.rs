@@ -98,6 +98,11 @@ pub fn may_read(role: Role, visibility: Visibility) -> bool {
     }
 }
 
+/// Whether `role` may read every field of `entity` ([`redact`] would keep all).
+pub fn reads_every_field(role: Role, entity: EntityKind) -> bool {
+    entity.fields().iter().all(|spec| may_read(role, spec.visibility))
+}
+
 /// Removes the fields of `record` that `role` may not read.
 pub fn redact(role: Role, entity: EntityKind, record: &mut Fields) {
     record.retain(|name, _| entity.field(name).is_none_or(|spec| may_read(role, spec.visibility)));

@@ -2,7 +2,8 @@
 //!
 //! It owns the domain model of DOMAIN.md, the versioned wire protocol, the hybrid
 //! logical clock, field-level three-way merge with per-field policies, conflict
-//! classification and the domain invariants. It does no I/O: no database, no
+//! classification, the domain invariants, and the reservation exchange format that
+//! the server's and the desk's imports read ([`import`]). It does no I/O: no database, no
 //! runtime, no network. The device store and the server load the records involved,
 //! call these pure functions, and persist what they return, so both sides decide
 //! every merge and conflict with the very same code.
@@ -15,6 +16,7 @@ pub mod conflict;
 pub mod domain;
 pub mod hlc;
 pub mod ids;
+pub mod import;
 pub mod invariants;
 pub mod merge;
 pub mod policy;

@@ -200,15 +200,18 @@ pub enum ChangeKind {
 }
 
 /// One entry of a property's change log, as devices receive it.
+///
+/// `R` is how the record is held: its fields, or (on a device that stores a pulled
+/// record as the text it came in, `serde_json::value::RawValue`) its JSON text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
+pub struct Change<R = Fields> {
     pub entity: EntityKind,
     pub record_id: Uuid,
     pub kind: ChangeKind,
     pub version: u64,
     /// The whole record after the change (none for a delete), redacted for the
     /// reader's role.
-    pub record: Option<Fields>,
+    pub record: Option<R>,
     pub hlc: Hlc,
     pub device_id: Uuid,
     pub user_id: Uuid,
@@ -219,8 +222,8 @@ pub struct Change {
 
 /// A page of changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
-    pub changes: Vec<Change>,
+pub struct PullResponse<R = Fields> {
+    pub changes: Vec<Change<R>>,
     /// Where the next pull starts.
     pub cursor: Cursor,
     pub has_more: bool,

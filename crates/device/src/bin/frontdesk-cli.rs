@@ -18,7 +18,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use frontdesk_device::desk::{Desk, DeskError};
-use frontdesk_device::{NewCharge, NewGuest, NewPayment, NewReservation};
+use frontdesk_device::{ImportFormat, NewCharge, NewGuest, NewPayment, NewReservation};
 use serde::Serialize;
 use serde_json::json;
 use sync_core::conflict::ResolutionChoice;
@@ -73,8 +73,20 @@ enum Command {
         #[arg(long, value_enum)]
         keep: Keep,
     },
-    /// Imports reservations from JSON Lines (the benchmark data format), as local edits.
-    Import { file: PathBuf },
+    /// Imports reservations from a JSON Lines file (`.jsonl`, or gzipped `.jsonl.gz`)
+    /// as this desk's own changes, synced on the next round. Works offline.
+    ///
+    /// Two formats: the exchange format other hotel systems export (`checkIn`,
+    /// `roomNumber`, `guestName`... as in the benchmark data), where a bad line stops
+    /// the import with its line number and nothing is written, and a file imported
+    /// again adds nothing; or one reservation record of this app's schema a line,
+    /// where bad lines are reported and the others imported. The format is told from
+    /// the first line unless given.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = FormatChoice::Auto)]
+        format: FormatChoice,
+    },
     /// Creates a guest profile.
     CreateGuest {
         #[arg(long)]
@@ -123,6 +135,14 @@ enum Command {
         #[arg(long)]
         amount: i64,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatChoice {
+    /// Told from the file's first line.
+    Auto,
+    Exchange,
+    Records,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -206,11 +226,33 @@ async fn command(desk: &Desk, cli: &Cli) -> Result<String, DeskError> {
             };
             to_json(desk.resolve_conflict(*conflict, &choice).await?)
         }
-        Command::Import { file } => {
+        Command::Import { file, format } => {
             sign_in(desk, cli).await?;
             let session = desk.session().await?;
-            let text = read_maybe_gzip(file)?;
-            to_json(store.import_reservations(&session, &text).await?)
+            let text = frontdesk_device::import::read_text(file)?;
+            let format = match format {
+                FormatChoice::Auto => ImportFormat::detect(&text),
+                FormatChoice::Exchange => ImportFormat::Exchange,
+                FormatChoice::Records => ImportFormat::Records,
+            };
+            let report = match format {
+                ImportFormat::Exchange => {
+                    let imported = store.import_exchange(&session, &text).await.map_err(|err| match err {
+                        frontdesk_device::Error::InvalidInput { field, message } => {
+                            frontdesk_device::Error::InvalidInput {
+                                field,
+                                message: format!("{}, {message}; nothing was imported", file.display()),
+                            }
+                        }
+                        other => other,
+                    })?;
+                    serde_json::to_value(imported)
+                }
+                ImportFormat::Records => serde_json::to_value(store.import_reservations(&session, &text).await?),
+            };
+            let mut report = report.map_err(|err| frontdesk_device::Error::Storage(err.to_string()))?;
+            report["format"] = json!(format);
+            to_json(report)
         }
         Command::CreateGuest { first_name, last_name, email, phone } => {
             sign_in(desk, cli).await?;
@@ -272,30 +314,5 @@ async fn command(desk: &Desk, cli: &Cli) -> Result<String, DeskError> {
             let payment = NewPayment { reservation_id: *reservation, amount_minor: *amount, ..NewPayment::default() };
             to_json(store.post_payment(&session, payment).await?)
         }
-    }
-}
-
-fn read_maybe_gzip(path: &PathBuf) -> Result<String, DeskError> {
-    use std::io::Read;
-    let bytes = std::fs::read(path).map_err(|err| frontdesk_device::Error::InvalidInput {
-        field: Some("file".into()),
-        message: format!("{} cannot be read: {err}", path.display()),
-    })?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).map_err(|err| {
-            frontdesk_device::Error::InvalidInput {
-                field: Some("file".into()),
-                message: format!("{} is not valid gzip: {err}", path.display()),
-            }
-        })?;
-        Ok(text)
-    } else {
-        String::from_utf8(bytes)
-            .map_err(|_| frontdesk_device::Error::InvalidInput {
-                field: Some("file".into()),
-                message: format!("{} is not UTF-8 text", path.display()),
-            })
-            .map_err(Into::into)
     }
 }

@@ -12,6 +12,7 @@ use futures_util::{Stream, StreamExt};
 use reqwest::{RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use sync_core::conflict::{Conflict, ResolutionChoice};
 use sync_core::protocol::{
     ApiError, DEVICE_HEADER, EnrollRequest, Enrollment, PullRequest, PullResponse, PushRequest, PushResponse,
@@ -136,6 +137,11 @@ impl ServerClient {
 
     /// Pulls a page of changes.
     pub async fn pull(&self, request: &PullRequest) -> Result<PullResponse, RemoteError> {
+        self.send(self.authorised(self.http.post(format!("{}/v1/pull", self.base))), request).await
+    }
+
+    /// Pulls a page of changes, each record kept as the JSON text it came in.
+    pub async fn pull_text(&self, request: &PullRequest) -> Result<PullResponse<Box<RawValue>>, RemoteError> {
         self.send(self.authorised(self.http.post(format!("{}/v1/pull", self.base))), request).await
     }
 

@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sync_core::EntityKind;
-use sync_core::protocol::{Outcome, PullRequest, PushRequest};
+use sync_core::protocol::{Cursor, Outcome, PullRequest, PullResponse, PushRequest};
 
 use super::client::{RemoteError, ServerClient};
 use crate::Store;
@@ -167,30 +168,62 @@ pub async fn push_all(
 }
 
 /// Pulls pages of changes until the server says there are no more.
+///
+/// The next page is asked for while the last one is applied, so the server's work
+/// and the transfer overlap this desk's writes on a first pull of a large hotel. The
+/// pages are still applied one after the other in log order, each in its own
+/// transaction with its cursor, so a pull cut short resumes where it stopped.
 pub async fn pull_all(
     store: &Store,
     client: &ServerClient,
     report: &mut RoundReport,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), RoundError> {
+    let request =
+        PullRequest { protocol: sync_core::PROTOCOL_VERSION, cursor: store.cursor().await?, limit: Some(PULL_PAGE) };
+    // The first page is asked for here: a pull with little to fetch (most of them)
+    // starts no background task.
+    let mut page = client.pull_text(&request).await?;
     loop {
-        let request = PullRequest {
-            protocol: sync_core::PROTOCOL_VERSION,
-            cursor: store.cursor().await?,
-            limit: Some(PULL_PAGE),
-        };
-        let page = client.pull(&request).await?;
         report.pull_requests += 1;
+        let mut next = page.has_more.then(|| Prefetch::start(client, Some(page.cursor)));
         if !page.changes.is_empty() {
             report.changed.extend(page.changes.iter().map(|change| change.entity));
-            let applied = store.apply_pulled(&page.changes, page.cursor).await?;
+            let applied = store.apply_pulled_text(&page.changes, page.cursor).await?;
             report.pulled += u64::try_from(applied.records).unwrap_or(0);
         } else {
             store.set_cursor(page.cursor).await?;
         }
         progress(Progress { phase: Phase::Pull, done: report.pulled, total: None });
-        if !page.has_more {
-            return Ok(());
+        match next.as_mut() {
+            Some(next) => page = next.page().await?,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// A page being fetched in the background; dropping it stops the request.
+struct Prefetch(Option<tokio::task::JoinHandle<Result<PullResponse<Box<RawValue>>, RemoteError>>>);
+
+impl Prefetch {
+    fn start(client: &ServerClient, cursor: Option<Cursor>) -> Prefetch {
+        let client = client.clone();
+        let request = PullRequest { protocol: sync_core::PROTOCOL_VERSION, cursor, limit: Some(PULL_PAGE) };
+        Prefetch(Some(tokio::spawn(async move { client.pull_text(&request).await })))
+    }
+
+    async fn page(&mut self) -> Result<PullResponse<Box<RawValue>>, RemoteError> {
+        let Some(task) = self.0.take() else {
+            return Err(RemoteError::Protocol("no page was asked for".into()));
+        };
+        task.await.map_err(|err| RemoteError::Network(format!("the pull stopped: {err}")))?
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
         }
     }
 }

@@ -140,3 +140,62 @@ async fn a_record_made_on_another_desk_arrives_with_its_creation_in_history() {
     assert!(line.before.is_none(), "nothing before a creation");
     assert_eq!(line.after.as_ref().expect("after")["last_name"], "Hopper");
 }
+
+/// The page as the sync round pulls it: each record the JSON text the server sent.
+fn as_text(change: sync_core::protocol::Change) -> sync_core::protocol::Change<Box<serde_json::value::RawValue>> {
+    let record = change.record.map(|r| serde_json::value::to_raw_value(&r).expect("JSON text"));
+    sync_core::protocol::Change {
+        entity: change.entity,
+        record_id: change.record_id,
+        kind: change.kind,
+        version: change.version,
+        record,
+        hlc: change.hlc,
+        device_id: change.device_id,
+        user_id: change.user_id,
+        at: change.at,
+        mutation_id: change.mutation_id,
+    }
+}
+
+/// Records pulled as text are stored as sent; a new one's history line holds it as
+/// created (as a creation on this desk does), a change only what changed, and a
+/// pending edit is still rebased on top of the server's version.
+#[tokio::test]
+async fn a_page_of_json_text_is_applied_like_a_page_of_fields() {
+    let desk = Desk::new().await;
+    let id = uuid::Uuid::now_v7();
+    let guest = json!({"id": id, "property_id": crate::support::PROPERTY, "first_name": "Grace", "last_name": "Hopper",
+        "email": "grace@example.org", "phone": null, "loyalty_number": null, "loyalty_tier": null,
+        "preferences": [], "notes": [], "tags": [], "last_interaction_at": null});
+    let guest = guest.as_object().expect("an object").clone();
+    let applied = desk
+        .store
+        .apply_pulled_text(&[as_text(change(EntityKind::Guest, guest.clone(), 1))], Cursor::after(8))
+        .await
+        .expect("pull");
+    assert_eq!(applied.records, 1);
+    assert_eq!(desk.fields(EntityKind::Guest, id).await, guest, "stored as the server sent it");
+    let history = desk.store.history(EntityKind::Guest, id).await.expect("history");
+    assert_eq!(history.len(), 1, "one line of its creation: {history:?}");
+    assert_eq!(history[0].op, "insert");
+    assert_eq!(history[0].after.as_ref(), Some(&guest), "the whole record, as a creation on this desk holds it");
+
+    // A pending edit on this desk, then the server's next version of the guest.
+    let edit = frontdesk_device::GuestEdit { phone: Some(Some("+351 210 000 000".into())), ..Default::default() };
+    desk.store.edit_guest(&desk.session, id, edit).await.expect("edit the phone");
+    let mut renamed = guest.clone();
+    renamed.insert("last_name".into(), json!("Murray Hopper"));
+    let applied = desk
+        .store
+        .apply_pulled_text(&[as_text(change(EntityKind::Guest, renamed, 2))], Cursor::after(9))
+        .await
+        .expect("pull again");
+    assert_eq!(applied.rebased, 1, "the pending edit is rebased");
+    let now = desk.fields(EntityKind::Guest, id).await;
+    assert_eq!((now["last_name"].as_str(), now["phone"].as_str()), (Some("Murray Hopper"), Some("+351 210 000 000")));
+    let history = desk.store.history(EntityKind::Guest, id).await.expect("history");
+    let pulled = history.iter().rfind(|line| line.origin == "server").expect("the pulled change");
+    assert_eq!(pulled.after.as_ref().expect("after")["last_name"], "Murray Hopper");
+    assert!(pulled.after.as_ref().expect("after").get("email").is_none(), "only what changed: {pulled:?}");
+}
