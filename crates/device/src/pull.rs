@@ -106,6 +106,14 @@ impl Store {
             .transpose()
     }
 
+    /// Marks the first pull done: the desk caught up with the server once, and the
+    /// records it pulls from now on get a history line.
+    pub async fn first_pull_done(&self) -> Result<()> {
+        let mut writer = self.writer.lock().await;
+        sqlx::query("DELETE FROM sync_meta WHERE key = ?").bind(keys::FIRST_PULL).execute(&mut writer.conn).await?;
+        Ok(())
+    }
+
     /// Sets the cursor (normally done by [`Store::apply_pulled`]).
     pub async fn set_cursor(&self, cursor: Cursor) -> Result<()> {
         self.set_meta(keys::CURSOR, &cursor.to_string()).await
@@ -179,9 +187,15 @@ impl Store {
         }
 
         // The first pull copies the hotel as it is: its records get no history line
-        // here. Afterwards a record new to this desk was made on another one, and its
-        // creation is a line of its history like any change.
-        let first_pull = read_meta(&mut tx, keys::CURSOR).await?.is_none();
+        // here, on any of its pages. Afterwards a record new to this desk was made on
+        // another one, and its creation is a line of its history like any change.
+        let first_pull = match read_meta(&mut tx, keys::CURSOR).await? {
+            None => {
+                write_meta(&mut tx, keys::FIRST_PULL, "running").await?;
+                true
+            }
+            Some(_) => read_meta(&mut tx, keys::FIRST_PULL).await?.is_some(),
+        };
         let mut applied = PullApplied::default();
         let mut history = Vec::new();
         let mut order: Vec<(EntityKind, Uuid)> = Vec::new();

@@ -27,6 +27,9 @@ pub(crate) mod keys {
     pub const LAST_HLC: &str = "last_hlc";
     pub const CONFIRMATION_COUNTER: &str = "confirmation_counter";
     pub const CURSOR: &str = "cursor";
+    /// Set while the desk's first pull is under way (across rounds, if one is cut
+    /// short), removed once it caught up with the server.
+    pub const FIRST_PULL: &str = "first_pull";
 }
 
 /// The device's local store: one SQLite file holding records, outbox, sync metadata,

@@ -197,7 +197,10 @@ pub async fn pull_all(
         progress(Progress { phase: Phase::Pull, done: report.pulled, total: None });
         match next.as_mut() {
             Some(next) => page = next.page().await?,
-            None => return Ok(()),
+            None => {
+                store.first_pull_done().await?;
+                return Ok(());
+            }
         }
     }
 }

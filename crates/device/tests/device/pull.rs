@@ -5,7 +5,7 @@ use serde_json::json;
 use sync_core::protocol::{ChangeKind, Cursor};
 use sync_core::schema::EntityKind;
 
-use crate::support::{Desk, change};
+use crate::support::{self, Desk, change, fields};
 
 #[tokio::test]
 async fn a_record_without_pending_edits_takes_the_server_record() {
@@ -198,4 +198,33 @@ async fn a_page_of_json_text_is_applied_like_a_page_of_fields() {
     let pulled = history.iter().rfind(|line| line.origin == "server").expect("the pulled change");
     assert_eq!(pulled.after.as_ref().expect("after")["last_name"], "Murray Hopper");
     assert!(pulled.after.as_ref().expect("after").get("email").is_none(), "only what changed: {pulled:?}");
+}
+
+/// A first pull is a copy of the hotel on every one of its pages, even when it is cut
+/// short and resumed: none of its records gets a history line; once the desk caught
+/// up, a record new to it does.
+#[tokio::test]
+async fn every_page_of_the_first_pull_is_a_copy_without_history() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = frontdesk_device::Store::open(dir.path().join("fresh.sqlite")).await.expect("open");
+    let room = |n: u128, number: &str| change(EntityKind::Room, fields(&support::room(n, number, support::DOUBLE)), 1);
+    let double = sync_core::domain::RoomType {
+        id: support::DOUBLE,
+        property_id: support::PROPERTY,
+        code: "DBL".into(),
+        name: "Double".into(),
+        capacity: 2,
+    };
+    let first_page = [change(EntityKind::RoomType, fields(&double), 1), room(1, "301")];
+    store.apply_pulled(&first_page, Cursor::after(2)).await.expect("page 1");
+    // The round was cut here; the next one goes on from the cursor.
+    store.apply_pulled(&[room(2, "302")], Cursor::after(3)).await.expect("page 2");
+    store.first_pull_done().await.expect("caught up");
+    for n in [1, 2] {
+        let lines = store.history(EntityKind::Room, uuid::Uuid::from_u128(0x1000 + n)).await.expect("history");
+        assert!(lines.is_empty(), "room {n} was copied, not changed: {lines:?}");
+    }
+    store.apply_pulled(&[room(3, "303")], Cursor::after(4)).await.expect("a later pull");
+    let lines = store.history(EntityKind::Room, uuid::Uuid::from_u128(0x1000 + 3)).await.expect("history");
+    assert_eq!(lines.iter().map(|l| l.op.as_str()).collect::<Vec<_>>(), ["insert"], "made on another desk since");
 }

@@ -96,6 +96,8 @@ impl Desk {
         let mut changes: Vec<Change> = types.iter().map(|t| change(EntityKind::RoomType, fields(t), 1)).collect();
         changes.extend(rooms.iter().map(|r| change(EntityKind::Room, fields(r), 1)));
         store.apply_pulled(&changes, Cursor::after(6)).await.expect("seed the hotel");
+        // As a sync round does once the server has no more.
+        store.first_pull_done().await.expect("the first pull is done");
         Desk { dir, store, session: session(), rooms }
     }
 
