@@ -5,7 +5,7 @@ use serde_json::json;
 use sync_core::protocol::{ChangeKind, Cursor};
 use sync_core::schema::EntityKind;
 
-use crate::support::{self, Desk, change, fields};
+use crate::support::{Desk, change};
 
 #[tokio::test]
 async fn a_record_without_pending_edits_takes_the_server_record() {
@@ -207,15 +207,17 @@ async fn a_page_of_json_text_is_applied_like_a_page_of_fields() {
 async fn every_page_of_the_first_pull_is_a_copy_without_history() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = frontdesk_device::Store::open(dir.path().join("fresh.sqlite")).await.expect("open");
-    let room = |n: u128, number: &str| change(EntityKind::Room, fields(&support::room(n, number, support::DOUBLE)), 1);
+    let room = |n: u128, number: &str| {
+        change(EntityKind::Room, crate::support::fields(&crate::support::room(n, number, crate::support::DOUBLE)), 1)
+    };
     let double = sync_core::domain::RoomType {
-        id: support::DOUBLE,
-        property_id: support::PROPERTY,
+        id: crate::support::DOUBLE,
+        property_id: crate::support::PROPERTY,
         code: "DBL".into(),
         name: "Double".into(),
         capacity: 2,
     };
-    let first_page = [change(EntityKind::RoomType, fields(&double), 1), room(1, "301")];
+    let first_page = [change(EntityKind::RoomType, crate::support::fields(&double), 1), room(1, "301")];
     store.apply_pulled(&first_page, Cursor::after(2)).await.expect("page 1");
     // The round was cut here; the next one goes on from the cursor.
     store.apply_pulled(&[room(2, "302")], Cursor::after(3)).await.expect("page 2");
