@@ -6,7 +6,10 @@
 #   - unpacked into a scratch root (dpkg-deb -x; rpm2cpio | cpio -id),
 #   - the binary, the .desktop file (desktop-file-validate) and the icons are there,
 #   - the packaged binary answers --version, and starts for real on a virtual
-#     display (Xvfb): it opens its store and is still running seconds later.
+#     display (Xvfb): it opens its store and is still running seconds later,
+#   - and, given a provisioning file with a rollout code of a real sync server, the
+#     packaged app enrolls itself at its first start with no typing (the server
+#     lists the new device).
 #
 #   scripts/package.sh             build and check
 #   FRONTDESK_PACKAGE_SKIP_BUILD=1 scripts/package.sh    check the bundles already built
@@ -17,7 +20,7 @@
 # .github/workflows/release.yml.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
-ensure_packages rpm2cpio cpio desktop-file-utils xvfb
+ensure_packages rpm2cpio cpio desktop-file-utils xvfb curl
 cd "$ROOT"
 
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
@@ -32,6 +35,8 @@ if [ -z "${FRONTDESK_PACKAGE_SKIP_BUILD:-}" ]; then
   fi
   ui/node_modules/.bin/tauri build --ci --bundles deb,rpm "${signing[@]}"
 fi
+# The sync server the provisioning check enrolls the packaged app with.
+cargo build --release --locked -q -p frontdesk-server
 deb=$(ls "$bundle"/deb/*_"$version"_*.deb)
 rpm=$(ls "$bundle"/rpm/*-"$version"-*.rpm)
 mkdir -p dist
@@ -47,8 +52,10 @@ fi
 work=$(mktemp -d)
 app_pid=
 xvfb_pid=
+server_pid=
 cleanup() {
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -108,10 +115,51 @@ check_root() {
   echo "  $kind: the packaged app started on a virtual display and opened its store"
 }
 
+# The rollout of docs/deployment.md: a provisioning file with the server's address and a
+# rollout code, and the packaged app's first start enrolls the desk by itself.
+check_provisioning() {
+  local kind=$1 root=$2
+  local bin="$root/usr/bin/frontdesk" server="$CARGO_TARGET_DIR/release/frontdesk-server"
+  local db="sqlite://$work/$kind-server.sqlite3" port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  FRONTDESK_DATABASE="$db" "$server" seed-demo --property DEMO --rooms 4 --days 2 >/dev/null
+  FRONTDESK_DATABASE="$db" RUST_LOG=warn "$server" serve --listen "127.0.0.1:$port" >"$work/$kind-server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  local code
+  code=$(FRONTDESK_DATABASE="$db" "$server" enrollment-code --property DEMO --rollout | tail -n 1)
+  cat >"$work/$kind-provisioning.toml" <<TOML
+server = "http://127.0.0.1:$port"
+enrollment_code = "$code"
+device_name = "Packaged $kind desk"
+TOML
+  local log="$work/$kind-provisioned.log"
+  DISPLAY=":$display" FRONTDESK_STORE="$work/$kind-provisioned.sqlite3" RUST_LOG=info WEBKIT_DISABLE_COMPOSITING_MODE=1 \
+    "$bin" --provisioning "$work/$kind-provisioning.toml" >"$log" 2>&1 &
+  app_pid=$!
+  local enrolled=
+  for _ in $(seq 1 150); do
+    if grep -q "enrolled with http://127.0.0.1:$port as Packaged $kind desk" "$log"; then enrolled=1; break; fi
+    kill -0 "$app_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -TERM "$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=
+  [ -n "$enrolled" ] || { cat "$log" >&2; fail "$kind: the provisioned app did not enroll itself"; }
+  FRONTDESK_DATABASE="$db" "$server" devices --property DEMO | grep -q "Packaged $kind desk" \
+    || fail "$kind: the server does not list the provisioned desk"
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+  echo "  $kind: a provisioning file enrolled the packaged app at its first start; the server lists \"Packaged $kind desk\""
+}
+
 say "checking $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 dpkg-deb --field "$deb" Package Version Architecture Depends Section | sed 's/^/  /'
 dpkg-deb -x "$deb" "$work/deb"
 check_root deb "$work/deb"
+check_provisioning deb "$work/deb"
 
 say "checking $(basename "$rpm") ($(du -h "$rpm" | cut -f1))"
 mkdir -p "$work/rpm"
