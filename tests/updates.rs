@@ -45,7 +45,7 @@ fn app() -> tauri::App<MockRuntime> {
 struct Hotel {
     folder: tempfile::TempDir,
     base: String,
-    token: String,
+    credential: String,
     _desk: Desk,
     _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
@@ -83,10 +83,10 @@ impl Hotel {
         let desk =
             Desk::open_manual(dir.path().join("desk.sqlite3"), Arc::new(Utc::now)).await.expect("the desk opens");
         desk.enroll(&base, &code, "Reception 1").await.expect("enrolled");
-        desk.sign_in("manager", PASSWORD).await.expect("signed in");
-        let client = desk.client().await.expect("signed in online");
-        let token = client.token().expect("a session token").to_owned();
-        Hotel { folder, base, token, _desk: desk, _dir: dir, stop: Some(stop) }
+        // Nobody signs in: the desk checks with its own credential.
+        let identity = desk.identity().await.expect("enrolled");
+        let credential = format!("{}:{}", identity.device_id, identity.device_secret);
+        Hotel { folder, base, credential, _desk: desk, _dir: dir, stop: Some(stop) }
     }
 
     /// IT publishes `version` with the fixture installer, the installer bytes `installer`
@@ -111,7 +111,7 @@ fn installer() -> Vec<u8> {
 
 async fn offered_download(hotel: &Hotel) -> Result<Vec<u8>, String> {
     let app = app();
-    let update = frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.token)
+    let update = frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.credential)
         .await
         .expect("the check answers")
         .expect("0.2.0 is offered to a desk on 0.1.0");
@@ -123,11 +123,11 @@ async fn a_signed_release_is_offered_and_downloads_verified() {
     let hotel = Hotel::open().await;
     let app = app();
     // Nothing published yet: nothing to install.
-    let none = frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.token).await.expect("answers");
+    let none = frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.credential).await.expect("answers");
     assert!(none.is_none());
 
     hotel.publish("0.2.0", &installer(), "frontdesk-0.2.0-test.bin.sig");
-    let update = frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.token)
+    let update = frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.credential)
         .await
         .expect("the check answers")
         .expect("0.2.0 is offered");
@@ -138,7 +138,9 @@ async fn a_signed_release_is_offered_and_downloads_verified() {
 
     // A desk already on the release is offered nothing.
     hotel.publish("0.1.0", &installer(), "frontdesk-0.2.0-test.bin.sig");
-    assert!(frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.token).await.expect("answers").is_none());
+    assert!(
+        frontdesk_app::updates::check(app.handle(), &hotel.base, &hotel.credential).await.expect("answers").is_none()
+    );
 }
 
 #[tokio::test]

@@ -618,6 +618,7 @@ pub async fn check_for_update(app: AppHandle) -> Reply<UpdateStatus> {
 }
 
 /// Installs the offered version and restarts into it; answers only when that failed.
+/// Someone signed in chooses it: the desk restarts under them.
 #[tauri::command]
 pub async fn install_update(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
     state.session().await?;

@@ -1,8 +1,8 @@
 //! New versions of the app itself, offered by the property's sync server (`/v1/updates`,
 //! from the folder IT fills) and installed through Tauri's updater.
 //!
-//! The desk asks at start (once someone is signed in: the check uses the session) and
-//! every six hours after; the server decides whether this desk is in the release's staged
+//! The desk asks at start (with its device credential, so before anyone signs in too)
+//! and every six hours after; the server decides whether this desk is in the release's staged
 //! rollout. An offered installer is downloaded and checked against the release public key
 //! built into the app (`plugins.updater.pubkey` in tauri.conf.json, with the signed version
 //! required to match the announced one) before anything is installed: a file swapped on
@@ -27,8 +27,9 @@ pub const UPDATE_AVAILABLE: &str = "update-available";
 const CHECK_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
 /// How soon a desk asks again after a failed check.
 const RETRY_AFTER: Duration = Duration::from_secs(30 * 60);
-/// How often the background task looks whether a check is due.
-const TICK: Duration = Duration::from_secs(30);
+/// How often the background task looks whether a check is due (the first look is this
+/// long after start, when the desk has opened and enrolled).
+const TICK: Duration = Duration::from_secs(15);
 /// Longest an update request may take (an installer is tens of MiB on a hotel's line).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -103,13 +104,14 @@ pub fn endpoint(server: &str) -> Result<Url, String> {
     Url::parse(&url).map_err(|err| format!("`{server}` is not a server address: {err}"))
 }
 
-/// Asks `server`, with the session `token`, whether it offers this desk a newer version.
-pub async fn check<R: Runtime>(app: &AppHandle<R>, server: &str, token: &str) -> Result<Option<Update>, String> {
+/// Asks `server` whether it offers this desk a newer version; `credential` is the desk's
+/// `<device id>:<device secret>`, sent with the check and the download.
+pub async fn check<R: Runtime>(app: &AppHandle<R>, server: &str, credential: &str) -> Result<Option<Update>, String> {
     let endpoint = endpoint(server)?;
     let updater = app
         .updater_builder()
         .endpoints(vec![endpoint])
-        .and_then(|builder| builder.header("Authorization", format!("Bearer {token}")))
+        .and_then(|builder| builder.header(sync_core::protocol::DEVICE_HEADER, credential))
         .map(|builder| builder.timeout(REQUEST_TIMEOUT))
         .and_then(|builder| builder.build())
         .map_err(|err| describe(&err))?;
@@ -154,18 +156,16 @@ pub fn describe(err: &UpdaterError) -> String {
     }
 }
 
-/// Checks now with the signed-in session, records the outcome and tells every window
+/// Checks now with the desk's credential, records the outcome and tells every window
 /// when a new version is there. Answers the status.
 pub async fn check_now<R: Runtime>(app: &AppHandle<R>) -> Result<UpdateStatus, String> {
     let state = app.state::<AppState>();
     let updates = app.state::<Updates>();
-    let Some(client) = state.desk.client().await else {
-        return Err("Sign in while the server is reachable to check for updates.".to_owned());
+    let Some(identity) = state.desk.identity().await else {
+        return Err("This desk is not enrolled with a server yet.".to_owned());
     };
-    let Some(token) = client.token() else {
-        return Err("Sign in while the server is reachable to check for updates.".to_owned());
-    };
-    let outcome = check(app, client.base_url(), token).await;
+    let credential = format!("{}:{}", identity.device_id, identity.device_secret);
+    let outcome = check(app, &identity.server_url, &credential).await;
     let mut inner = updates.inner.lock().await;
     let was = inner.status.available.clone();
     match outcome {
@@ -227,14 +227,14 @@ pub async fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     }
 }
 
-/// Starts the background checks: soon after someone signs in, then every six hours (half
-/// an hour after a failure).
+/// Starts the background checks: soon after start (once the desk is enrolled), then
+/// every six hours (half an hour after a failure).
 pub fn start<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let mut due = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(TICK).await;
-            if tokio::time::Instant::now() < due || app.state::<AppState>().desk.client().await.is_none() {
+            if tokio::time::Instant::now() < due || app.state::<AppState>().desk.identity().await.is_none() {
                 continue;
             }
             due = tokio::time::Instant::now()

@@ -904,7 +904,7 @@ export function updateStatus(): Promise<UpdateStatus> {
   return call<UpdateStatus>('update_status');
 }
 
-/** Asks the server now (the desk also asks at sign-in and every six hours). */
+/** Asks the server now (the desk also asks at start and every six hours). */
 export function checkForUpdate(): Promise<UpdateStatus> {
   return call<UpdateStatus>('check_for_update');
 }

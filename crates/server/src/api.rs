@@ -181,16 +181,16 @@ async fn restore_record(
 
 async fn update_check(
     State(state): State<AppState>,
-    session: Session,
+    device: auth::DeviceCaller,
     headers: HeaderMap,
     Path(platform): Path<updates::Platform>,
 ) -> Result<Response, AppError> {
-    updates::check(&state, &session, &headers, &platform).await
+    updates::check(&state, device.device_id, &headers, &platform).await
 }
 
 async fn update_download(
     State(state): State<AppState>,
-    _session: Session,
+    _device: auth::DeviceCaller,
     Path(file): Path<String>,
     request: Request,
 ) -> Result<Response, AppError> {

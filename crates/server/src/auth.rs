@@ -452,6 +452,24 @@ pub async fn enroll(store: &Store, request: &EnrollRequest, now: DateTime<Utc>) 
     Ok(Enrollment { device_id, device_secret: secret, property_id, property_name, prefix })
 }
 
+/// The caller of a request made by an enrolled device itself, with its credential and
+/// no member of staff (the app's update check, which runs before anyone signs in).
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceCaller {
+    pub device_id: Uuid,
+    pub property_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for DeviceCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (device_id, property_id) = authenticate_device(&state.store, &parts.headers).await?;
+        state.limiter.check(device_id, &state.metrics)?;
+        Ok(DeviceCaller { device_id, property_id })
+    }
+}
+
 /// Checks the device credential header; returns `(device id, property id)`.
 async fn authenticate_device(store: &Store, headers: &HeaderMap) -> Result<(Uuid, Uuid), AppError> {
     let missing = || {

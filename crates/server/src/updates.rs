@@ -19,6 +19,10 @@
 //! 99) is below the percentage: the same desks stay in as the percentage grows, and each
 //! release draws its own first desks.
 //!
+//! The desks ask with their device credential (the `frontdesk-device` header), not a staff
+//! session, so a desk checks at start even before anyone signs in; a revoked desk is
+//! refused.
+//!
 //! The answer is the Tauri updater's format (`version`, `notes`, `pub_date`, `url`,
 //! `signature`); the desk's updater verifies the download against the public key built
 //! into the app, so a file swapped in this folder is refused by every desk.
@@ -38,7 +42,6 @@ use tower_http::services::ServeFile;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::Session;
 use crate::error::AppError;
 
 /// The file of the folder that names the release.
@@ -280,7 +283,7 @@ pub struct Platform {
 /// answers 503 and logs why, so the desks carry on and IT sees it in the log.
 pub async fn check(
     state: &AppState,
-    session: &Session,
+    device_id: Uuid,
     headers: &HeaderMap,
     platform: &Platform,
 ) -> Result<Response, AppError> {
@@ -319,7 +322,7 @@ pub async fn check(
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let asking = Asking {
-        device_id: session.device_id,
+        device_id,
         target: &platform.target,
         arch: &platform.arch,
         bundle: &platform.bundle,

@@ -85,11 +85,6 @@ impl ServerClient {
         &self.base
     }
 
-    /// The session token this client sends, once signed in (the app's updater sends it too).
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
-    }
-
     /// Whether the server answers its health probe.
     pub async fn health(&self) -> Result<(), RemoteError> {
         let response = self

@@ -7,6 +7,7 @@ use std::process::Command;
 use frontdesk_server::Config;
 use frontdesk_server::updates::{self, Offer};
 use serde_json::Value;
+use sync_core::protocol::DEVICE_HEADER;
 
 use crate::support::{Device, Server};
 
@@ -32,8 +33,14 @@ async fn server_with_updates(dir: &Path) -> Server {
     Server::start_with(Config { updates_dir: Some(dir.to_owned()), ..Config::default() }).await
 }
 
+/// A GET as the desk's updater makes it: with the device credential, no session.
+async fn as_desk(desk: &Device, url: &str) -> reqwest::RequestBuilder {
+    let credential = format!("{}:{}", desk.enrollment.device_id, desk.enrollment.device_secret);
+    desk.http.get(url).header(DEVICE_HEADER, credential)
+}
+
 async fn check(desk: &Device, path: &str) -> reqwest::Response {
-    desk.get(&format!("/v1/updates/{path}")).await
+    as_desk(desk, &desk.url(&format!("/v1/updates/{path}"))).await.send().await.expect("update check")
 }
 
 #[tokio::test]
@@ -52,19 +59,12 @@ async fn an_older_desk_is_offered_the_release_and_downloads_its_installer() {
     assert_eq!(offer.signature, SIGNATURE, "the .sig file, as the signing wrote it");
     assert_eq!(offer.url, server.url(&format!("/v1/updates/files/{INSTALLER}")));
 
-    let download = desk.http.get(&offer.url).bearer_auth(desk.token()).send().await.expect("download");
+    let download = as_desk(&desk, &offer.url).await.send().await.expect("download");
     assert_eq!(download.status(), 200);
     let bytes = download.bytes().await.expect("the installer");
     assert_eq!(bytes.as_ref(), std::fs::read(folder.path().join(INSTALLER)).expect("read").as_slice());
     // A broken download resumes where it stopped.
-    let rest = desk
-        .http
-        .get(&offer.url)
-        .bearer_auth(desk.token())
-        .header("Range", "bytes=150000-")
-        .send()
-        .await
-        .expect("ranged download");
+    let rest = as_desk(&desk, &offer.url).await.header("Range", "bytes=150000-").send().await.expect("ranged download");
     assert_eq!(rest.status(), 206);
     assert_eq!(rest.bytes().await.expect("the rest").as_ref(), &bytes[150_000..]);
 
@@ -73,10 +73,8 @@ async fn an_older_desk_is_offered_the_release_and_downloads_its_installer() {
         assert_eq!(check(&desk, path).await.status(), 204, "{path}");
     }
     // Behind a reverse proxy that terminates TLS, the download URL is https.
-    let proxied = desk
-        .http
-        .get(server.url("/v1/updates/linux/x86_64/deb/0.1.0"))
-        .bearer_auth(desk.token())
+    let proxied = as_desk(&desk, &server.url("/v1/updates/linux/x86_64/deb/0.1.0"))
+        .await
         .header("X-Forwarded-Proto", "https")
         .send()
         .await
@@ -86,7 +84,7 @@ async fn an_older_desk_is_offered_the_release_and_downloads_its_installer() {
 }
 
 #[tokio::test]
-async fn checks_and_downloads_need_a_session_and_only_the_releases_installers_are_served() {
+async fn checks_and_downloads_need_a_device_credential_and_only_the_releases_installers_are_served() {
     let folder = tempfile::tempdir().expect("a temp dir");
     release_folder(folder.path(), 100);
     std::fs::write(folder.path().join("notes-for-it.txt"), "not for the desks").expect("write");
@@ -94,15 +92,30 @@ async fn checks_and_downloads_need_a_session_and_only_the_releases_installers_ar
     let http = reqwest::Client::new();
     for path in ["/v1/updates/linux/x86_64/deb/0.1.0", &format!("/v1/updates/files/{INSTALLER}")] {
         let response = http.get(server.url(path)).send().await.expect("request");
-        assert_eq!(response.status(), 401, "{path} without a session");
+        assert_eq!(response.status(), 401, "{path} without a credential");
     }
     let desk = server.device("P1", "desk").await;
+    // A staff session alone is not the desk's credential.
+    let with_session = desk.get("/v1/updates/linux/x86_64/deb/0.1.0").await;
+    assert_eq!(with_session.status(), 401);
     for file in ["release.toml", "notes-for-it.txt", &format!("{INSTALLER}.sig"), "..%2Frelease.toml", "nothing.deb"] {
-        let response = desk.get(&format!("/v1/updates/files/{file}")).await;
+        let response = as_desk(&desk, &desk.url(&format!("/v1/updates/files/{file}"))).await.send().await.expect("get");
         assert_eq!(response.status(), 404, "{file}");
         let body: Value = response.json().await.expect("an error body");
         assert_eq!(body["code"], "not_found", "{file}");
     }
+    // A revoked desk is refused like any other request of it.
+    frontdesk_server::auth::revoke_device(
+        &server.store,
+        "P1",
+        &desk.enrollment.device_id.to_string(),
+        false,
+        "x",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("revoked");
+    assert_eq!(check(&desk, "linux/x86_64/deb/0.1.0").await.status(), 401);
 }
 
 #[tokio::test]
