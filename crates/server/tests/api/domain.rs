@@ -29,14 +29,26 @@ async fn stay(desk: &mut Device, hotel: &Hotel, room: Uuid, arrival: i64) -> Uui
     id
 }
 
-fn check_in(desk: &mut Device, id: Uuid, base: u64) -> sync_core::Mutation {
+/// A stay's move by a domain action, from the version `base` the device saw.
+fn status_move(
+    desk: &mut Device,
+    id: Uuid,
+    action: DomainAction,
+    base: u64,
+    from: &str,
+    to: &str,
+) -> sync_core::Mutation {
     desk.mutation(
         EntityKind::Reservation,
         id,
-        Operation::Action(DomainAction::CheckIn),
+        Operation::Action(action),
         Some(base),
-        &[("status", json!("confirmed"), json!("checked_in"))],
+        &[("status", json!(from), json!(to))],
     )
+}
+
+fn check_in(desk: &mut Device, id: Uuid, base: u64) -> sync_core::Mutation {
+    status_move(desk, id, DomainAction::CheckIn, base, "confirmed", "checked_in")
 }
 
 fn breach_of(outcome: &Outcome) -> (&RuleBreach, Option<u64>) {
@@ -101,15 +113,7 @@ async fn a_check_out_with_money_owed_is_kept_and_flagged_and_a_settled_one_appli
     let charge = desk.insert(EntityKind::FolioPosting, Uuid::now_v7(), charge);
     version_of(&desk.push_one(charge).await, "a room night is charged");
 
-    let check_out = |desk: &mut Device| {
-        desk.mutation(
-            EntityKind::Reservation,
-            id,
-            Operation::Action(DomainAction::CheckOut),
-            Some(2),
-            &[("status", json!("checked_in"), json!("checked_out"))],
-        )
-    };
+    let check_out = |desk: &mut Device| status_move(desk, id, DomainAction::CheckOut, 2, "checked_in", "checked_out");
     let mutation = check_out(&mut desk);
     let result = desk.push_one(mutation).await;
     let (breach, version) = breach_of(&result.outcome);
@@ -128,13 +132,7 @@ async fn a_check_out_with_money_owed_is_kept_and_flagged_and_a_settled_one_appli
     for result in desk.push(&[charge, pay]).await.results {
         version_of(&result, "charge and payment post");
     }
-    let settled = desk.mutation(
-        EntityKind::Reservation,
-        other,
-        Operation::Action(DomainAction::CheckOut),
-        Some(2),
-        &[("status", json!("checked_in"), json!("checked_out"))],
-    );
+    let settled = status_move(&mut desk, other, DomainAction::CheckOut, 2, "checked_in", "checked_out");
     assert_eq!(version_of(&desk.push_one(settled).await, "a settled folio checks out"), 3);
 }
 
@@ -212,13 +210,7 @@ async fn a_posting_after_check_out_is_kept_and_the_closed_folio_flagged() {
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in");
-    let out = desk.mutation(
-        EntityKind::Reservation,
-        id,
-        Operation::Action(DomainAction::CheckOut),
-        Some(2),
-        &[("status", json!("checked_in"), json!("checked_out"))],
-    );
+    let out = status_move(&mut desk, id, DomainAction::CheckOut, 2, "checked_in", "checked_out");
     version_of(&desk.push_one(out).await, "a zero folio checks out");
     // The office charged the minibar offline before the check-out reached it.
     let late = desk.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&desk, id, "bar", "charge", 1450, None));
@@ -359,31 +351,13 @@ async fn a_check_in_undone_and_a_check_out_reinstated_are_taken_as_guarded_rever
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in");
-    let undo = desk.mutation(
-        EntityKind::Reservation,
-        id,
-        Operation::Action(DomainAction::UndoCheckIn),
-        Some(2),
-        &[("status", json!("checked_in"), json!("confirmed"))],
-    );
+    let undo = status_move(&mut desk, id, DomainAction::UndoCheckIn, 2, "checked_in", "confirmed");
     assert_eq!(version_of(&desk.push_one(undo).await, "the undo applies"), 3);
     let again = check_in(&mut desk, id, 3);
     version_of(&desk.push_one(again).await, "checked in again");
-    let out = desk.mutation(
-        EntityKind::Reservation,
-        id,
-        Operation::Action(DomainAction::CheckOut),
-        Some(4),
-        &[("status", json!("checked_in"), json!("checked_out"))],
-    );
+    let out = status_move(&mut desk, id, DomainAction::CheckOut, 4, "checked_in", "checked_out");
     version_of(&desk.push_one(out).await, "checked out");
-    let reinstate = desk.mutation(
-        EntityKind::Reservation,
-        id,
-        Operation::Action(DomainAction::ReinstateCheckOut),
-        Some(5),
-        &[("status", json!("checked_out"), json!("checked_in"))],
-    );
+    let reinstate = status_move(&mut desk, id, DomainAction::ReinstateCheckOut, 5, "checked_out", "checked_in");
     assert_eq!(version_of(&desk.push_one(reinstate).await, "the reinstatement applies"), 6);
     let last = manager.pull_all().await.into_iter().rev().find(|c| c.record_id == id).expect("the stay");
     assert_eq!(last.record.as_ref().and_then(|r| r.get("status")), Some(&json!("checked_in")));
@@ -404,13 +378,7 @@ async fn a_check_in_undone_after_another_desk_posted_to_the_folio_is_kept_and_fl
     let charge =
         office.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&office, id, "bar", "charge", 1704, None));
     version_of(&office.push_one(charge).await, "the charge is posted");
-    let undo = desk.mutation(
-        EntityKind::Reservation,
-        id,
-        Operation::Action(DomainAction::UndoCheckIn),
-        Some(2),
-        &[("status", json!("checked_in"), json!("confirmed"))],
-    );
+    let undo = status_move(&mut desk, id, DomainAction::UndoCheckIn, 2, "checked_in", "confirmed");
     let result = desk.push_one(undo).await;
     let (breach, version) = breach_of(&result.outcome);
     assert_eq!(version, Some(3), "the undo is written: nothing the desk did is dropped");
@@ -431,26 +399,14 @@ async fn a_check_out_reinstated_after_the_next_guest_moved_in_is_kept_and_flagge
     let leaving = stay(&mut desk, &hotel, hotel.rooms[0], -2).await;
     let mutation = check_in(&mut desk, leaving, 1);
     version_of(&desk.push_one(mutation).await, "checked in");
-    let out = desk.mutation(
-        EntityKind::Reservation,
-        leaving,
-        Operation::Action(DomainAction::CheckOut),
-        Some(2),
-        &[("status", json!("checked_in"), json!("checked_out"))],
-    );
+    let out = status_move(&mut desk, leaving, DomainAction::CheckOut, 2, "checked_in", "checked_out");
     version_of(&desk.push_one(out).await, "checked out");
     // The office checks today's arrival into the room; the desk, which has not seen
     // it, reinstates the guest who left.
     let next = stay(&mut office, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut office, next, 1);
     version_of(&office.push_one(mutation).await, "the next guest checks in");
-    let reinstate = desk.mutation(
-        EntityKind::Reservation,
-        leaving,
-        Operation::Action(DomainAction::ReinstateCheckOut),
-        Some(3),
-        &[("status", json!("checked_out"), json!("checked_in"))],
-    );
+    let reinstate = status_move(&mut desk, leaving, DomainAction::ReinstateCheckOut, 3, "checked_out", "checked_in");
     let result = desk.push_one(reinstate).await;
     let (breach, version) = breach_of(&result.outcome);
     assert_eq!(version, Some(4), "the reinstatement is written: the guest may really be back in the room");

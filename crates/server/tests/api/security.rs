@@ -148,17 +148,7 @@ async fn a_signed_out_session_and_a_used_enrollment_code_are_refused() {
     assert_eq!(enroll("tablet 1").await.expect("enroll").status(), 200, "a code works once, in any case");
     assert_eq!(enroll("tablet 2").await.expect("enroll").status(), 401, "and never twice");
 
-    let response = desk
-        .http
-        .post(desk.url("/v1/sessions"))
-        .header(
-            sync_core::protocol::DEVICE_HEADER,
-            format!("{}:{}", desk.enrollment.device_id, desk.enrollment.device_secret),
-        )
-        .json(&json!({"username": "desk", "password": "wrong password"}))
-        .send()
-        .await
-        .expect("sign-in request");
+    let response = desk.sign_in("desk", "wrong password").await;
     assert_eq!(response.status(), 401, "a wrong password signs nobody in");
 }
 
@@ -287,17 +277,7 @@ async fn a_revoked_device_loses_access_at_its_next_request() {
     assert_eq!(response.status(), 401, "its session is refused at the next request");
     let body: Value = response.json().await.expect("error body");
     assert_eq!(body["code"], json!("revoked_token"));
-    let sign_in = tablet
-        .http
-        .post(tablet.url("/v1/sessions"))
-        .header(
-            sync_core::protocol::DEVICE_HEADER,
-            format!("{}:{}", tablet.enrollment.device_id, tablet.enrollment.device_secret),
-        )
-        .json(&json!({"username": "house", "password": crate::support::PASSWORD}))
-        .send()
-        .await
-        .expect("sign-in request");
+    let sign_in = tablet.sign_in("house", crate::support::PASSWORD).await;
     assert_eq!(sign_in.status(), 401, "the tablet cannot sign in again");
     let record = desk
         .pull_everything()
@@ -336,17 +316,7 @@ async fn a_device_revoked_with_wipe_is_told_to_erase_its_data() {
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.expect("error body");
     assert_eq!(body["code"], json!("device_wiped"), "{body}");
-    let sign_in = tablet
-        .http
-        .post(tablet.url("/v1/sessions"))
-        .header(
-            sync_core::protocol::DEVICE_HEADER,
-            format!("{}:{}", tablet.enrollment.device_id, tablet.enrollment.device_secret),
-        )
-        .json(&json!({"username": "house", "password": crate::support::PASSWORD}))
-        .send()
-        .await
-        .expect("sign-in");
+    let sign_in = tablet.sign_in("house", crate::support::PASSWORD).await;
     assert_eq!(sign_in.status(), 401);
     let body: Value = sign_in.json().await.expect("error body");
     assert_eq!(body["code"], json!("device_wiped"));

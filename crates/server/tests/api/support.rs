@@ -289,6 +289,17 @@ impl Device {
         self.mutation(entity, id, Operation::Update, Some(base_version), changes)
     }
 
+    /// A sign-in on this device with its credential: the raw answer.
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/v1/sessions"))
+            .header(DEVICE_HEADER, format!("{}:{}", self.enrollment.device_id, self.enrollment.device_secret))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("sign-in request")
+    }
+
     /// A GET with this device's session.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).bearer_auth(self.token()).send().await.expect("GET request")
