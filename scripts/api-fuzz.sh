@@ -47,6 +47,16 @@ mkdir -p "$results"
 say "seeding the demo hotel"
 "$server" seed-demo --property DEMO >/dev/null
 
+# A published release (the signed fixture of the updater tests), so the update check
+# answers offers and the download serves a real installer.
+export FRONTDESK_UPDATES_DIR="$work/updates"
+export FRONTDESK_UPDATE_FILE="frontdesk-0.2.0-test.bin"
+mkdir -p "$FRONTDESK_UPDATES_DIR"
+cp "$ROOT/tests/fixtures/updates/$FRONTDESK_UPDATE_FILE" "$ROOT/tests/fixtures/updates/$FRONTDESK_UPDATE_FILE.sig" \
+  "$FRONTDESK_UPDATES_DIR/"
+printf 'version = "0.2.0"\nnotes = "Folio windows"\n[platforms]\nlinux-x86_64 = "%s"\n' "$FRONTDESK_UPDATE_FILE" \
+  >"$FRONTDESK_UPDATES_DIR/release.toml"
+
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
 # No rate limit to speak of: Schemathesis sends thousands of requests from one device.
