@@ -535,7 +535,7 @@ pub async fn record_history(
     record_id: Uuid,
 ) -> Reply<Vec<NamedHistoryEntry>> {
     state.session().await?;
-    Ok(state.store().named_history(entity, record_id).await?)
+    Ok(state.desk.record_history(entity, record_id).await?)
 }
 
 #[tauri::command]

@@ -16,12 +16,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sync_core::conflict::ResolutionChoice;
 use sync_core::domain::Role;
-use sync_core::protocol::UserInfo;
+use sync_core::protocol::{ChangeKind, UserInfo};
+use sync_core::schema::EntityKind;
 use tokio::sync::RwLock;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::meta::DeviceIdentity;
+use crate::queries::HistoryEntry;
+use crate::screens::NamedHistoryEntry;
 use crate::session::Session;
 use crate::store::Store;
 use crate::sync::{
@@ -359,6 +362,50 @@ impl Desk {
             Err(RoundError::Remote(err)) => Err(DeskError::Remote(err)),
             Err(RoundError::Store(err)) => Err(DeskError::Store(err)),
         }
+    }
+
+    /// A record's history, oldest first. While signed in online it is every version the
+    /// server's change log holds (a desk's first pull copies records without their past),
+    /// followed by this desk's own changes newer than the last of them (not synced yet);
+    /// otherwise, or when the server does not answer, what this desk has seen.
+    pub async fn record_history(&self, kind: EntityKind, id: Uuid) -> Result<Vec<NamedHistoryEntry>, DeskError> {
+        let local = self.store.named_history(kind, id).await?;
+        let Some(client) = self.client().await else {
+            return Ok(local);
+        };
+        let server = match client.record_history(kind, id).await {
+            Ok(server) if !server.versions.is_empty() => server,
+            // Offline, a record the server does not have yet, a refusal: this desk's view.
+            Ok(_) | Err(_) => return Ok(local),
+        };
+        let newest = server.versions.iter().map(|version| version.hlc).max();
+        let mut entries: Vec<NamedHistoryEntry> = server
+            .versions
+            .into_iter()
+            .map(|version| NamedHistoryEntry {
+                entry: HistoryEntry {
+                    op: match (version.op, &version.before) {
+                        (ChangeKind::Delete, _) => "delete",
+                        (ChangeKind::Upsert, None) => "insert",
+                        (ChangeKind::Upsert, Some(_)) => "update",
+                    }
+                    .to_owned(),
+                    before: version.before,
+                    after: version.after,
+                    user_id: version.user_id,
+                    device_id: version.device_id,
+                    hlc: version.hlc,
+                    at_ms: version.at.timestamp_millis(),
+                    origin: "server".to_owned(),
+                },
+                user_name: version.user_name,
+                device_name: version.device_name,
+            })
+            .collect();
+        entries.extend(
+            local.into_iter().filter(|line| line.entry.origin == "local" && newest.is_none_or(|h| line.entry.hlc > h)),
+        );
+        Ok(entries)
     }
 
     /// Resolves a conflict. The server writes the chosen values as a new change

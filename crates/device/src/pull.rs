@@ -186,9 +186,11 @@ impl Store {
             }
         }
 
-        // The first pull copies the hotel as it is: its records get no history line
-        // here, on any of its pages. Afterwards a record new to this desk was made on
-        // another one, and its creation is a line of its history like any change.
+        // The first pull copies the hotel as it is: it writes no history line, on any of
+        // its pages, though it replays the log (a record's earlier versions come with
+        // it); the server's change log has them, and the history screen reads it while
+        // online. Afterwards a record new to this desk was made on another one, and its
+        // creation is a line of its history like any change.
         let first_pull = match read_meta(&mut tx, keys::CURSOR).await? {
             None => {
                 write_meta(&mut tx, keys::FIRST_PULL, "running").await?;
@@ -279,6 +281,7 @@ impl Store {
                     history.extend(after.map(|after| line("insert", None, after)));
                 }
                 None => {}
+                Some(_) if first_pull => {}
                 Some(before) => {
                     let after = match (&state.fields, &change.record) {
                         (Some(fields), _) => Some(Cow::Borrowed(fields)),

@@ -15,7 +15,7 @@ use sqlx::Row;
 use sync_core::conflict::{Author, Conflict};
 use sync_core::protocol::{ChangeKind, FieldChange, Mutation, Operation};
 use sync_core::validate::check_record;
-use sync_core::{EntityKind, Fields, Hlc};
+use sync_core::{EntityKind, Fields};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -27,34 +27,7 @@ use crate::store;
 /// Most versions one history answers (the oldest first).
 const HISTORY_LIMIT: i64 = 1000;
 
-/// One version of a record.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Version {
-    pub version: u64,
-    /// Position in the property's change log.
-    pub seq: u64,
-    /// `upsert` or `delete`.
-    pub op: ChangeKind,
-    pub user_id: Uuid,
-    /// The author's display name (none for changes the admin CLI made).
-    pub user_name: Option<String>,
-    pub device_id: Uuid,
-    pub device_name: Option<String>,
-    pub hlc: Hlc,
-    pub at: chrono::DateTime<chrono::Utc>,
-    /// The device mutation that made it (none for the server's own changes).
-    pub mutation_id: Option<Uuid>,
-    pub before: Option<Fields>,
-    pub after: Option<Fields>,
-}
-
-/// `GET /v1/records/{entity}/{id}/history` answer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct History {
-    pub entity: EntityKind,
-    pub record_id: Uuid,
-    pub versions: Vec<Version>,
-}
+pub use sync_core::protocol::{RecordHistory as History, RecordVersion as Version};
 
 /// `POST /v1/records/{entity}/{id}/restore` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -286,6 +286,36 @@ pub struct SignedIn {
     pub role: crate::domain::Role,
 }
 
+/// One version of a record, as the server's change log holds it
+/// (`GET /v1/records/{entity}/{id}/history`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordVersion {
+    pub version: u64,
+    /// Position in the property's change log.
+    pub seq: u64,
+    /// `upsert` or `delete`.
+    pub op: ChangeKind,
+    pub user_id: Uuid,
+    /// The author's display name (none for changes the admin CLI made).
+    pub user_name: Option<String>,
+    pub device_id: Uuid,
+    pub device_name: Option<String>,
+    pub hlc: Hlc,
+    pub at: DateTime<Utc>,
+    /// The device mutation that made it (none for the server's own changes).
+    pub mutation_id: Option<Uuid>,
+    pub before: Option<Fields>,
+    pub after: Option<Fields>,
+}
+
+/// `GET /v1/records/{entity}/{id}/history` answer: every version, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordHistory {
+    pub entity: EntityKind,
+    pub record_id: Uuid,
+    pub versions: Vec<RecordVersion>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ export function HistoryScreen({ entity, id }: { entity: EntityKind; id: string }
       <h1 id="history-title">History of {words(entity)}</h1>
       <p className="muted mono">{id}</p>
       <ErrorNotice error={history.error} />
-      {history.data?.length === 0 && <p>No versions recorded on this device.</p>}
+      {history.data?.length === 0 && <p>No versions recorded yet.</p>}
       <ol className="history" reversed>
         {[...(history.data ?? [])].reverse().map((entry) => (
           <li key={`${entry.hlc}-${entry.op}`} className="history__entry">

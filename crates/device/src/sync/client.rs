@@ -16,8 +16,9 @@ use serde_json::value::RawValue;
 use sync_core::conflict::{Conflict, ResolutionChoice};
 use sync_core::protocol::{
     ApiError, DEVICE_HEADER, EnrollRequest, Enrollment, PullRequest, PullResponse, PushRequest, PushResponse,
-    SignInRequest, SignedIn,
+    RecordHistory, SignInRequest, SignedIn,
 };
+use sync_core::schema::EntityKind;
 use uuid::Uuid;
 
 /// Why a request to the server failed, by what can be done about it.
@@ -160,6 +161,16 @@ impl ServerClient {
         let list: ConflictList =
             serde_json::from_slice(&bytes).map_err(|err| RemoteError::Protocol(err.to_string()))?;
         Ok(list.conflicts)
+    }
+
+    /// Every version of a record as the server's change log holds it (redacted for
+    /// the signed-in role).
+    pub async fn record_history(&self, entity: EntityKind, id: Uuid) -> Result<RecordHistory, RemoteError> {
+        let url = format!("{}/v1/records/{}/{id}/history", self.base, entity.as_str());
+        let response = self.authorised(self.http.get(url)).timeout(Duration::from_secs(10)).send().await;
+        let response = check(response.map_err(network)?).await?;
+        let bytes = response.bytes().await.map_err(network)?;
+        serde_json::from_slice(&bytes).map_err(|err| RemoteError::Protocol(err.to_string()))
     }
 
     /// Opens the server's live stream: one item per change-log growth of the

@@ -718,3 +718,40 @@ async fn a_check_out_is_reinstated_while_the_room_is_free_and_every_desk_sees_th
     assert_eq!(status_of(&b, leaving.id).await, Some(ReservationStatus::CheckedIn), "B sees the guest in house");
     assert_eq!(occupancy_of(&b, &room).await, Occupancy::Occupied, "and the room occupied");
 }
+
+/// A desk enrolled after a guest was made and changed elsewhere shows every version of
+/// that guest from the server (its first pull copied only the guest as it is), with
+/// its own change not yet synced after them; offline it shows what it has seen.
+#[tokio::test]
+async fn a_new_desk_shows_every_version_of_a_record_from_the_server() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("desk-a", "frontdesk").await;
+    let guest = new_guest(&a, "Grace", "Hopper", "grace@old.example").await;
+    let session_a = a.session().await.expect("session");
+    let email = GuestEdit { email: Some(Some("grace@new.example".into())), ..GuestEdit::default() };
+    a.store().edit_guest(&session_a, guest.id, email).await.expect("A changes the e-mail");
+    a.sync_once(1_000).await.expect("A pushes both");
+
+    let b = hotel.desk("desk-b", "manager").await;
+    let copied = b.store().named_history(EntityKind::Guest, guest.id).await.expect("local");
+    assert!(copied.is_empty(), "the first pull copied the guest without its past: {copied:?}");
+    let session_b = b.session().await.expect("session");
+    let phone = GuestEdit { phone: Some(Some("+351 900 000 002".into())), ..GuestEdit::default() };
+    b.store().edit_guest(&session_b, guest.id, phone).await.expect("B changes the phone, not synced yet");
+
+    let history = b.record_history(EntityKind::Guest, guest.id).await.expect("history");
+    let ops: Vec<(&str, &str)> =
+        history.iter().map(|line| (line.entry.op.as_str(), line.entry.origin.as_str())).collect();
+    assert_eq!(ops, [("insert", "server"), ("update", "server"), ("update", "local")]);
+    assert_eq!(history[0].device_name.as_deref(), Some("desk-a"), "who and where, from the server");
+    assert!(history[0].user_name.is_some());
+    let after = history[1].entry.after.as_ref().expect("after");
+    assert_eq!(after["email"], "grace@new.example");
+    assert_eq!(history[2].entry.after.as_ref().expect("after")["phone"], "+351 900 000 002");
+
+    // Offline (signed in, the server gone), the desk shows what it has: its own change.
+    drop(hotel);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let offline = b.record_history(EntityKind::Guest, guest.id).await.expect("history");
+    assert_eq!(offline.iter().map(|line| line.entry.origin.as_str()).collect::<Vec<_>>(), ["local"]);
+}
