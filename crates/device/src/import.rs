@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
 use sync_core::hlc::Clock;
 use sync_core::ids::new_id;
 use sync_core::import::{self, Known, Rooms};
@@ -157,10 +157,8 @@ impl Store {
             });
         }
 
-        let mut tx = writer.conn.begin_with("BEGIN IMMEDIATE").await?;
-        insert_local_creations(&mut tx, session, now, &prepared).await?;
-        write_meta(&mut tx, keys::LAST_HLC, &clock.last().to_string()).await?;
-        tx.commit().await?;
+        let tx = writer.conn.begin_with("BEGIN IMMEDIATE").await?;
+        commit_local_creations(tx, session, now, &prepared, &clock).await?;
         writer.cached.last_hlc = clock.last();
         drop(writer);
         self.wrote(u32::try_from(prepared.len() / 10 + 1).unwrap_or(u32::MAX));
@@ -226,9 +224,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(report);
         }
-        insert_local_creations(&mut tx, session, now, &prepared).await?;
-        write_meta(&mut tx, keys::LAST_HLC, &clock.last().to_string()).await?;
-        tx.commit().await?;
+        commit_local_creations(tx, session, now, &prepared, &clock).await?;
         writer.cached.last_hlc = clock.last();
         drop(writer);
         self.wrote(u32::try_from(prepared.len() / 10 + 1).unwrap_or(u32::MAX));
@@ -293,6 +289,21 @@ async fn known_records(conn: &mut SqliteConnection) -> Result<Known> {
     // A code wins over a name that reads the same.
     known.room_types.extend(codes);
     Ok(known)
+}
+
+/// Writes records made on this desk (never synced), each with its outbox insert and
+/// a history line, and the clock that stamped them, then commits `tx`.
+async fn commit_local_creations(
+    mut tx: Transaction<'_, Sqlite>,
+    session: &Session,
+    now: i64,
+    prepared: &[Prepared],
+    clock: &Clock,
+) -> Result<()> {
+    insert_local_creations(&mut tx, session, now, prepared).await?;
+    write_meta(&mut tx, keys::LAST_HLC, &clock.last().to_string()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Writes records made on this desk (never synced), each with its outbox insert

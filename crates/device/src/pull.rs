@@ -109,6 +109,10 @@ impl Store {
     /// Marks the first pull done: the desk caught up with the server once, and the
     /// records it pulls from now on get a history line.
     pub async fn first_pull_done(&self) -> Result<()> {
+        // Every round ends here: read first, so only the end of a first pull writes.
+        if self.meta(keys::FIRST_PULL).await?.is_none() {
+            return Ok(());
+        }
         let mut writer = self.writer.lock().await;
         sqlx::query("DELETE FROM sync_meta WHERE key = ?").bind(keys::FIRST_PULL).execute(&mut writer.conn).await?;
         Ok(())

@@ -406,10 +406,7 @@ impl Store {
         let stored = action.get(EntityKind::Reservation, reservation_id, "The reservation").await?;
         let reservation: Reservation = stored.typed()?;
         require_open_stay(&reservation)?;
-        let room = match reservation.room_id {
-            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
-            None => None,
-        };
+        let room = assigned_room(&mut action, &reservation).await?;
         let room_typed: Option<Room> = room.as_ref().map(Stored::typed).transpose()?;
         let problems = check_in_problems(
             &Stay::from(&reservation),
@@ -436,10 +433,7 @@ impl Store {
         if let Some(breach) = check_out_breach(&balance) {
             return Err(Error::breach(breach));
         }
-        let room = match reservation.room_id {
-            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
-            None => None,
-        };
+        let room = assigned_room(&mut action, &reservation).await?;
         let after = set([("occupancy", json(Occupancy::Vacant)?), ("cleaning", json(Cleaning::Dirty)?)]);
         write_move(action, &stored, reservation, DomainAction::CheckOut, target, room.as_ref().map(|r| (r, after)))
             .await
@@ -464,10 +458,7 @@ impl Store {
         if !folio_balance(&mut action.tx, reservation_id).await?.is_empty() {
             return Err(Error::rule("The folio has postings that do not balance: settle or correct them first"));
         }
-        let room = match reservation.room_id {
-            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
-            None => None,
-        };
+        let room = assigned_room(&mut action, &reservation).await?;
         let after = set([("occupancy", json(Occupancy::Vacant)?)]);
         write_move(action, &stored, reservation, DomainAction::UndoCheckIn, target, room.as_ref().map(|r| (r, after)))
             .await
@@ -488,10 +479,7 @@ impl Store {
                 reservation.departure
             )));
         }
-        let room = match reservation.room_id {
-            Some(room_id) => Some(action.get(EntityKind::Room, room_id, "The assigned room").await?),
-            None => None,
-        };
+        let room = assigned_room(&mut action, &reservation).await?;
         if let Some(room) = &room {
             let typed: Room = room.typed()?;
             if typed.occupancy == Occupancy::Occupied {
@@ -501,6 +489,14 @@ impl Store {
         let after = set([("occupancy", json(Occupancy::Occupied)?)]);
         let room = room.as_ref().map(|r| (r, after));
         write_move(action, &stored, reservation, DomainAction::ReinstateCheckOut, target, room).await
+    }
+}
+
+/// The stay's assigned room as `action` reads it (none for a stay without one).
+async fn assigned_room(action: &mut Action<'_>, reservation: &Reservation) -> Result<Option<Stored>> {
+    match reservation.room_id {
+        Some(room_id) => Ok(Some(action.get(EntityKind::Room, room_id, "The assigned room").await?)),
+        None => Ok(None),
     }
 }
 

@@ -655,14 +655,22 @@ async fn checked_out_this_morning(a: &Desk, room: &Room) -> Reservation {
     leaving
 }
 
-#[tokio::test]
-async fn a_check_out_is_not_reinstated_once_another_desk_put_the_next_guest_in_the_room() {
-    let hotel = Hotel::open().await;
+/// Desks A and B of the hotel, after A checked a guest out of a quiet room this
+/// morning and synced.
+async fn two_desks_after_a_check_out(hotel: &Hotel) -> (Desk, Desk, Room, Reservation) {
     let a = hotel.desk("desk-a", "frontdesk").await;
     let b = hotel.desk("desk-b", "frontdesk").await;
     let today = a.session().await.expect("session").today;
     let room = a_quiet_room(&a, today).await;
     let leaving = checked_out_this_morning(&a, &room).await;
+    (a, b, room, leaving)
+}
+
+#[tokio::test]
+async fn a_check_out_is_not_reinstated_once_another_desk_put_the_next_guest_in_the_room() {
+    let hotel = Hotel::open().await;
+    let (a, b, room, leaving) = two_desks_after_a_check_out(&hotel).await;
+    let today = a.session().await.expect("session").today;
 
     // Desk B sees the room free, has it cleaned and checks today's walk-in into it.
     b.sync_once(1_000).await.expect("B pulls the check-out");
@@ -694,11 +702,7 @@ async fn a_check_out_is_not_reinstated_once_another_desk_put_the_next_guest_in_t
 #[tokio::test]
 async fn a_check_out_is_reinstated_while_the_room_is_free_and_every_desk_sees_the_guest_back() {
     let hotel = Hotel::open().await;
-    let a = hotel.desk("desk-a", "frontdesk").await;
-    let b = hotel.desk("desk-b", "frontdesk").await;
-    let today = a.session().await.expect("session").today;
-    let room = a_quiet_room(&a, today).await;
-    let leaving = checked_out_this_morning(&a, &room).await;
+    let (a, b, room, leaving) = two_desks_after_a_check_out(&hotel).await;
 
     // Desk B has the room cleaned, but nobody moves in yet.
     b.sync_once(1_000).await.expect("B pulls the check-out");
