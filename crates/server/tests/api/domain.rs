@@ -228,11 +228,8 @@ async fn a_posting_after_check_out_is_kept_and_the_closed_folio_flagged() {
 
 #[tokio::test]
 async fn a_room_assigned_to_a_stay_checked_in_meanwhile_is_a_conflict_and_not_applied() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
+    let Scene { server, manager, mut desk, hotel } = Scene::new().await;
     let mut office = server.device("P1", "desk2").await;
-    let hotel = seed_hotel(&mut manager).await;
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in to 305");
@@ -256,11 +253,8 @@ async fn a_room_assigned_to_a_stay_checked_in_meanwhile_is_a_conflict_and_not_ap
 
 #[tokio::test]
 async fn a_check_in_to_the_room_a_stay_had_before_it_was_reassigned_is_flagged() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
+    let Scene { server, manager: _manager, mut desk, hotel } = Scene::new().await;
     let mut office = server.device("P1", "desk2").await;
-    let hotel = seed_hotel(&mut manager).await;
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let reassign = office.update(
         EntityKind::Reservation,
@@ -365,11 +359,8 @@ async fn a_check_in_undone_and_a_check_out_reinstated_are_taken_as_guarded_rever
 
 #[tokio::test]
 async fn a_check_in_undone_after_another_desk_posted_to_the_folio_is_kept_and_flagged() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
+    let Scene { server, manager: _manager, mut desk, hotel } = Scene::new().await;
     let mut office = server.device("P1", "desk2").await;
-    let hotel = seed_hotel(&mut manager).await;
     let id = stay(&mut desk, &hotel, hotel.rooms[0], 0).await;
     let mutation = check_in(&mut desk, id, 1);
     version_of(&desk.push_one(mutation).await, "checked in");
@@ -390,11 +381,8 @@ async fn a_check_in_undone_after_another_desk_posted_to_the_folio_is_kept_and_fl
 
 #[tokio::test]
 async fn a_check_out_reinstated_after_the_next_guest_moved_in_is_kept_and_flagged() {
-    let server = Server::start().await;
-    let mut manager = server.device("P1", "manager").await;
-    let mut desk = server.device("P1", "desk").await;
+    let Scene { server, manager: _manager, mut desk, hotel } = Scene::new().await;
     let mut office = server.device("P1", "desk2").await;
-    let hotel = seed_hotel(&mut manager).await;
     // A guest who arrived two days ago leaves today.
     let leaving = stay(&mut desk, &hotel, hotel.rooms[0], -2).await;
     let mutation = check_in(&mut desk, leaving, 1);
