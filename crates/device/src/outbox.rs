@@ -9,7 +9,7 @@ use sync_core::conflict::{Conflict, ConflictKind, ConflictStatus};
 use sync_core::hlc::Hlc;
 use sync_core::merge::{FieldMerge, merge_field};
 use sync_core::policy::{MergePolicy, PolicyTable};
-use sync_core::protocol::{Mutation, Operation, Outcome};
+use sync_core::protocol::{Mutation, Operation, Outcome, RejectCategory};
 use sync_core::schema::{EntityKind, Fields};
 use uuid::Uuid;
 
@@ -230,6 +230,23 @@ async fn conflict_in(
     Ok(())
 }
 
+/// A record the server holds already under another id (a posting whose key another
+/// desk posted first): this desk's copy, never synced, goes, so its folio shows
+/// what the server has; the outbox entry stays, failed, saying why.
+async fn drop_duplicate(conn: &mut SqliteConnection, seq: i64) -> Result<()> {
+    let body: Option<String> =
+        sqlx::query_scalar("SELECT mutation FROM outbox WHERE seq = ?").bind(seq).fetch_optional(&mut *conn).await?;
+    let Some(mutation) = body.as_deref().map(parse_mutation).transpose()? else {
+        return Ok(());
+    };
+    sqlx::query("DELETE FROM records WHERE entity = ? AND id = ? AND version IS NULL")
+        .bind(mutation.entity.as_str())
+        .bind(mutation.record_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn state_in(conn: &mut SqliteConnection, seq: i64, state: &str, message: &str) -> Result<()> {
     let done = sqlx::query("UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE seq = ?")
         .bind(state)
@@ -316,6 +333,10 @@ impl Store {
                 Outcome::Conflict { version, record, conflict } => {
                     let merged = version.zip(record.as_ref());
                     conflict_in(&mut tx, seq, conflict, merged, now).await?;
+                }
+                Outcome::Rejected { category: RejectCategory::Duplicate, message } => {
+                    drop_duplicate(&mut tx, seq).await?;
+                    state_in(&mut tx, seq, "failed", message).await?;
                 }
                 Outcome::Rejected { message, .. } => state_in(&mut tx, seq, "failed", message).await?,
             }

@@ -4,14 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 use sync_core::Fields;
-use sync_core::conflict::{Author, Conflict, ConflictStatus, ResolutionChoice, resolution_values};
-use sync_core::validate::check_record;
+use sync_core::conflict::{Conflict, ConflictStatus, ResolutionChoice, resolution_values};
+use sync_core::protocol::{Outcome, RejectCategory};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
+use crate::push::OnBehalf;
 use crate::store;
 
 /// Most conflicts one list answers.
@@ -86,16 +87,20 @@ pub async fn get(state: &AppState, session: &Session, id: Uuid) -> Result<Confli
 
 /// Resolves a conflict: managers any, the front desk the data conflicts of low or
 /// medium severity (two emails, two phone numbers), never a broken hotel rule.
+///
+/// The chosen values are written through the write gate like a pushed change (the
+/// resolver's role, the lifecycle, the invariants): a choice that breaks a rule is
+/// refused and writes nothing. A business-rule conflict closes only when its rule
+/// holds afterwards (a double booking by moving or cancelling a stay).
 pub async fn resolve(
     state: &AppState,
     session: &Session,
     id: Uuid,
     choice: ResolutionChoice,
 ) -> Result<Resolved, AppError> {
-    let now = (state.now)();
-    let now_ms = store::millis(now);
+    let now_ms = store::millis((state.now)());
     let mut write = state.store.begin_write().await?;
-    let first_seq = store::lock_property(&mut write.tx, session.property_id).await?;
+    let on_behalf = OnBehalf::open(state, session, &mut write.tx).await?;
     let mut conflict = store::load_conflict(&mut write.tx, session.property_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("this property has no conflict with that id"))?;
@@ -110,60 +115,56 @@ pub async fn resolve(
     let values = resolution_values(&conflict, &choice)
         .map_err(|err| AppError::unprocessable("bad_resolution", err.to_string()))?;
 
+    let (entity, record_id) = (conflict.entity, conflict.record_id);
     let mut written = None;
     if !values.is_empty() {
-        // A deleted record keeps its last fields: keeping the device's edit of it
-        // brings it back with the edit on top. A record the server never had cannot
-        // be rebuilt from one edit.
-        let current = store::load_record(&mut write.tx, session.property_id, conflict.entity, conflict.record_id)
-            .await?
-            .ok_or_else(|| {
-                AppError::conflict(
-                    "record_missing",
-                    "the server never had this record, so an edit of it cannot be kept: keep the server's side, \
-                     and make the record again on a desk that has it",
-                )
-            })?;
-        let mut fields = current.fields.clone();
-        let changed: Vec<String> = values.keys().cloned().collect();
-        fields.extend(values);
-        check_record(conflict.entity, &fields).map_err(|err| AppError::unprocessable("bad_resolution", err.message))?;
-        let hlc = match state.clock.lock() {
-            Ok(mut clock) => clock.tick(u64::try_from(now_ms).unwrap_or_default()),
-            Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
-        };
-        let author = Author { device_id: session.device_id, user_id: session.user_id, hlc, at: now };
-        let version = store::write_next_version(
-            &mut write.tx,
-            session.property_id,
-            (conflict.entity, conflict.record_id),
-            &current,
-            &fields,
-            &changed,
-            &author,
-        )
-        .await?;
-        written = Some((version, fields));
+        // A record the server never had cannot be rebuilt from one edit.
+        let current = on_behalf.record(&mut write.tx, entity, record_id).await?.ok_or_else(|| {
+            AppError::conflict(
+                "record_missing",
+                "the server never had this record, so an edit of it cannot be kept: keep the server's side, \
+                 and make the record again on a desk that has it",
+            )
+        })?;
+        if current.deleted {
+            on_behalf.revive(entity, record_id, &current);
+        }
+        let change = on_behalf.change(entity, record_id, &current, &values, format!("resolve:{id}"))?;
+        if !change.changes.is_empty() {
+            written = match on_behalf.write(&mut write.tx, change).await? {
+                Outcome::Applied { version } | Outcome::Merged { version, .. } => Some(version),
+                Outcome::Conflict { conflict: raised, .. } => {
+                    return Err(AppError::unprocessable(
+                        "rule_broken",
+                        format!("this choice breaks a hotel rule, so nothing was changed: {}", raised.summary),
+                    ));
+                }
+                Outcome::Rejected { category: RejectCategory::Permission, message } => {
+                    return Err(AppError::forbidden(message));
+                }
+                Outcome::Rejected { message, .. } => return Err(AppError::unprocessable("bad_resolution", message)),
+            };
+        }
     }
+    if let Some(why) = on_behalf.still_broken(&mut write.tx, &conflict).await? {
+        return Err(AppError::unprocessable("rule_still_broken", why));
+    }
+    let record = match written {
+        Some(_) => on_behalf.record(&mut write.tx, entity, record_id).await?.map(|r| r.fields),
+        None => None,
+    };
     conflict.status = ConflictStatus::Resolved;
     let resolution = serde_json::to_value(&choice).map_err(AppError::internal)?;
     store::resolve_conflict(&mut write.tx, session.property_id, &conflict, &resolution, session.user_id, now_ms)
         .await?;
-    let last_seq = store::last_seq(&mut write.tx, session.property_id).await?;
-    if last_seq > first_seq {
-        let backend = state.store.backend();
-        state.live.announce(&mut write.tx, backend, &state.config.live_channel, session.property_id, last_seq).await?;
-    }
+    let last_seq = on_behalf.finish(&mut write.tx).await?;
     write.commit().await?;
-    if last_seq > first_seq {
+    if let Some(last_seq) = last_seq {
         state.changed(session.property_id, last_seq);
     }
-    let (version, record) = match written {
-        Some((version, mut record)) => {
-            permissions::redact(session.role, conflict.entity, &mut record);
-            (Some(version), Some(record))
-        }
-        None => (None, None),
-    };
-    Ok(Resolved { conflict, version, record })
+    let record = record.map(|mut record| {
+        permissions::redact(session.role, entity, &mut record);
+        record
+    });
+    Ok(Resolved { conflict, version: written, record })
 }

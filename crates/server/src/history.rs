@@ -7,13 +7,10 @@
 //! receives it; the old versions stay in the log. Folio postings are append-only and
 //! cannot be restored (a correction is a reversing posting).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sqlx::Row;
-use sync_core::conflict::{Author, Conflict};
-use sync_core::protocol::{ChangeKind, FieldChange, Mutation, Operation};
+use sync_core::conflict::Conflict;
+use sync_core::protocol::{ChangeKind, Outcome, RejectCategory};
 use sync_core::validate::check_record;
 use sync_core::{EntityKind, Fields};
 use uuid::Uuid;
@@ -22,7 +19,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::permissions;
-use crate::store;
+use crate::push::OnBehalf;
 
 /// Most versions one history answers (the oldest first).
 const HISTORY_LIMIT: i64 = 1000;
@@ -120,7 +117,10 @@ pub async fn history(state: &AppState, session: &Session, entity: EntityKind, id
     Ok(History { entity, record_id: id, versions })
 }
 
-/// Writes version `request.version` of a record back as its newest version.
+/// Writes version `request.version` of a record back as its newest version, through
+/// the write gate like a pushed change: the caller's role, the invariants (a room
+/// rule the restored record breaks is kept as a conflict, as a push would be). A
+/// status is not restored: it moves only by its actions (check-in, check-out...).
 pub async fn restore(
     state: &AppState,
     session: &Session,
@@ -137,12 +137,10 @@ pub async fn restore(
     if !matches!(session.role, sync_core::domain::Role::Manager | sync_core::domain::Role::FrontDesk) {
         return Err(AppError::forbidden("only a manager or the front desk restores old versions"));
     }
-    let now = (state.now)();
-    let now_ms = store::millis(now);
     let property = session.property_id;
     let mut write = state.store.begin_write().await?;
-    let first_seq = store::lock_property(&mut write.tx, property).await?;
-    let current = store::load_record(&mut write.tx, property, entity, id).await?.ok_or_else(|| not_found(entity))?;
+    let on_behalf = OnBehalf::open(state, session, &mut write.tx).await?;
+    let current = on_behalf.record(&mut write.tx, entity, id).await?.ok_or_else(|| not_found(entity))?;
     let row = sqlx::query(
         "SELECT after FROM change_log WHERE property_id = $1 AND entity = $2 AND record_id = $3 AND version = $4 \
          ORDER BY seq DESC LIMIT 1",
@@ -161,38 +159,11 @@ pub async fn restore(
             format!("version {} is the deletion of the {entity}: restore the version before it", request.version),
         ));
     };
-    let old: Fields = serde_json::from_str(&after).map_err(AppError::internal)?;
-
-    // The restore as a mutation of the caller, for the role check and the conflicts.
-    let changed: BTreeMap<String, FieldChange> = old
-        .iter()
-        .filter(|(name, value)| current.deleted || current.fields.get(*name) != Some(*value))
-        .map(|(name, value)| {
-            let base = current.fields.get(name).cloned().unwrap_or(Value::Null);
-            (name.clone(), FieldChange { base, value: value.clone() })
-        })
-        .collect();
-    let hlc = match state.clock.lock() {
-        Ok(mut clock) => clock.tick(u64::try_from(now_ms).unwrap_or_default()),
-        Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
-    };
-    let mutation = Mutation {
-        id: Uuid::now_v7(),
-        idempotency_key: format!("restore:{entity}:{id}:{}", Uuid::now_v7()),
-        entity,
-        record_id: id,
-        op: Operation::Update,
-        base_version: Some(current.version),
-        changes: changed,
-        hlc,
-        device_id: session.device_id,
-        user_id: session.user_id,
-    };
-    permissions::check_write(session.role, &mutation).map_err(AppError::forbidden)?;
-    if mutation.changes.is_empty() {
-        let mut record = current.fields;
-        permissions::redact(session.role, entity, &mut record);
-        return Ok(Restored { version: current.version, record, conflicts: Vec::new() });
+    let mut old: Fields = serde_json::from_str(&after).map_err(AppError::internal)?;
+    if entity.lifecycle().is_some()
+        && let Some(status) = current.fields.get("status")
+    {
+        old.insert("status".into(), status.clone());
     }
     check_record(entity, &old).map_err(|err| {
         AppError::unprocessable(
@@ -200,36 +171,31 @@ pub async fn restore(
             format!("that version is no longer a valid {entity}: {}", err.message),
         )
     })?;
-
-    let author = Author { device_id: session.device_id, user_id: session.user_id, hlc, at: now };
-    let version = store::write_next_version(
-        &mut write.tx,
-        property,
-        (entity, id),
-        &current,
-        &old,
-        mutation.changes.keys(),
-        &author,
-    )
-    .await?;
+    if current.deleted {
+        on_behalf.revive(entity, id, &current);
+    }
+    let change = on_behalf.change(entity, id, &current, &old, format!("restore:{}", Uuid::now_v7()))?;
+    if change.changes.is_empty() && !current.deleted {
+        let mut record = current.fields;
+        permissions::redact(session.role, entity, &mut record);
+        return Ok(Restored { version: current.version, record, conflicts: Vec::new() });
+    }
     let mut conflicts = Vec::new();
-    if entity == EntityKind::Reservation {
-        for breach in crate::push::room_breaches(&mut write.tx, property, &old, None).await? {
-            let conflict =
-                Conflict::business_rule(&mutation, breach, Some(current.last.clone()), Some(current.version));
-            store::save_conflict(&mut write.tx, property, &conflict, now_ms).await?;
-            state.metrics.count_conflict(conflict.kind);
-            conflicts.push(conflict);
+    match on_behalf.write(&mut write.tx, change).await? {
+        Outcome::Applied { .. } | Outcome::Merged { .. } => {}
+        Outcome::Conflict { conflict, .. } => conflicts.push(*conflict),
+        Outcome::Rejected { category: RejectCategory::Permission, message } => {
+            return Err(AppError::forbidden(message));
         }
+        Outcome::Rejected { message, .. } => return Err(AppError::unprocessable("invalid_version", message)),
     }
-    let last_seq = store::last_seq(&mut write.tx, property).await?;
-    if last_seq > first_seq {
-        let backend = state.store.backend();
-        state.live.announce(&mut write.tx, backend, &state.config.live_channel, property, last_seq).await?;
-    }
+    let written = on_behalf.record(&mut write.tx, entity, id).await?.ok_or_else(|| not_found(entity))?;
+    let last_seq = on_behalf.finish(&mut write.tx).await?;
     write.commit().await?;
-    state.changed(property, last_seq);
-    let mut record = old;
+    if let Some(last_seq) = last_seq {
+        state.changed(property, last_seq);
+    }
+    let mut record = written.fields;
     permissions::redact(session.role, entity, &mut record);
-    Ok(Restored { version, record, conflicts })
+    Ok(Restored { version: written.version, record, conflicts })
 }

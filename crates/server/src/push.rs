@@ -18,6 +18,7 @@ use sqlx::{Acquire, Row};
 use sync_core::conflict::{Author, Conflict, ServerRecord};
 use sync_core::domain::{Occupancy, ReservationStatus, Room};
 use sync_core::domain::{Reservation, Role};
+use sync_core::gate::{self, Actor, Refusal};
 use sync_core::ids::ConfirmationNumber;
 use sync_core::invariants::{
     PostingAmount, RoomState, RuleBreach, Stay, balance, check_in_problems, check_out_breach, check_stay_room,
@@ -42,8 +43,10 @@ const MAX_CLOCK_AHEAD_MS: u64 = 24 * 3_600 * 1_000;
 pub(crate) struct Batch<'a> {
     state: &'a AppState,
     session: &'a Session,
-    /// The property's active staff: a mutation's author must be one of them.
-    staff: HashSet<Uuid>,
+    /// Who may be credited with this desk's changes: the active staff who signed in
+    /// on it (a shared desk pushes the queue of everyone who worked on it), with
+    /// their roles. Each change is checked against its author's role.
+    authors: HashMap<Uuid, Role>,
     now: DateTime<Utc>,
     /// The property's date now, in its time zone: "today" of the check-in rules.
     today: NaiveDate,
@@ -51,6 +54,9 @@ pub(crate) struct Batch<'a> {
     policies: PolicyTable,
     /// What the push reads, loaded in a few queries at its start.
     cache: Mutex<Cache>,
+    /// A person's decision on the server (a resolution, a restore) made against the
+    /// current records, rather than a desk's change that may predate them.
+    deliberate: bool,
 }
 
 /// What a push reads, read once in bulk and kept up to date as it writes (the
@@ -59,7 +65,7 @@ pub(crate) struct Batch<'a> {
 #[derive(Default)]
 struct Cache {
     /// Results already given, by idempotency key: earlier pushes' and this one's.
-    results: HashMap<String, MutationResult>,
+    results: HashMap<String, store::StoredResult>,
     /// Records by kind and id; `None`: the property has no such record.
     records: HashMap<(EntityKind, Uuid), Option<ServerRecord>>,
     /// This push's mutations that once waited for a parent (a stored dependency conflict).
@@ -70,7 +76,32 @@ struct Cache {
     last_seq: u64,
 }
 
-impl Batch<'_> {
+impl<'a> Batch<'a> {
+    /// What the writes of `mutations` by `session` are checked against, read in a few
+    /// queries under the property's lock (`last_seq`: the change log's end).
+    async fn open(
+        state: &'a AppState,
+        session: &'a Session,
+        conn: &mut AnyConnection,
+        mutations: &[Mutation],
+        now: DateTime<Utc>,
+        last_seq: u64,
+    ) -> Result<Batch<'a>, sqlx::Error> {
+        let authors = device_authors(conn, session.property_id, session.device_id).await?;
+        let settings = store::property_settings(conn, session.property_id).await?;
+        let today = property_today(&settings.timezone, now);
+        let policies = match settings.policies.as_deref() {
+            None => PolicyTable::defaults(),
+            Some(text) => PolicyTable::from_toml(text).unwrap_or_else(|err| {
+                tracing::error!(%err, "the property's stored policies do not parse; using the defaults");
+                PolicyTable::defaults()
+            }),
+        };
+        let mut cache = preload(conn, session.property_id, mutations).await?;
+        cache.last_seq = last_seq;
+        Ok(Batch { state, session, authors, now, today, policies, cache: Mutex::new(cache), deliberate: false })
+    }
+
     fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -110,7 +141,8 @@ impl Batch<'_> {
     /// Remembers a result, stored for replays when the push commits.
     fn save_result(&self, key: &str, result: &MutationResult) {
         let mut cache = self.cache();
-        cache.results.insert(key.to_owned(), result.clone());
+        let stored = store::StoredResult { device: Some(self.session.device_id), result: result.clone() };
+        cache.results.insert(key.to_owned(), stored);
         cache.to_save.push((key.to_owned(), result.clone()));
     }
 }
@@ -218,19 +250,7 @@ async fn attempt(
     let now_ms = u64::try_from(store::millis(now)).unwrap_or_default();
     let mut write = state.store.begin_write().await?;
     let first_seq = store::lock_property(&mut write.tx, session.property_id).await?;
-    let staff = active_staff(&mut write.tx, session.property_id).await?;
-    let settings = store::property_settings(&mut write.tx, session.property_id).await?;
-    let today = property_today(&settings.timezone, now);
-    let policies = match settings.policies.as_deref() {
-        None => PolicyTable::defaults(),
-        Some(text) => PolicyTable::from_toml(text).unwrap_or_else(|err| {
-            tracing::error!(%err, "the property's stored policies do not parse; using the defaults");
-            PolicyTable::defaults()
-        }),
-    };
-    let mut cache = preload(&mut write.tx, session.property_id, mutations).await?;
-    cache.last_seq = first_seq;
-    let batch = Batch { state, session, staff, now, today, policies, cache: Mutex::new(cache) };
+    let batch = Batch::open(state, session, &mut write.tx, mutations, now, first_seq).await?;
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         let mut mutation = mutation.clone();
@@ -260,7 +280,7 @@ async fn attempt(
         let mut cache = batch.cache();
         (std::mem::take(&mut cache.to_save), cache.last_seq)
     };
-    store::save_results(&mut write.tx, session.property_id, &to_save, store::millis(now)).await?;
+    store::save_results(&mut write.tx, session.property_id, session.device_id, &to_save, store::millis(now)).await?;
     if last_seq > first_seq {
         store::set_last_seq(&mut write.tx, session.property_id, last_seq).await?;
         state
@@ -275,55 +295,210 @@ async fn attempt(
     Ok(Some((results, server_hlc)))
 }
 
-async fn active_staff(conn: &mut AnyConnection, property: Uuid) -> Result<HashSet<Uuid>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id FROM staff_users WHERE property_id = $1 AND active = 1")
-        .bind(property.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut staff = HashSet::with_capacity(rows.len());
+/// A write made on the server on a person's behalf (a conflict resolution, a restore
+/// of an old version): the same gate, plan and invariants as a pushed change, under
+/// the property's lock, in the caller's transaction.
+pub(crate) struct OnBehalf<'a> {
+    batch: Batch<'a>,
+    first_seq: u64,
+}
+
+impl<'a> OnBehalf<'a> {
+    /// Takes the property's lock and reads what the writes are checked against.
+    pub(crate) async fn open(
+        state: &'a AppState,
+        session: &'a Session,
+        conn: &mut AnyConnection,
+    ) -> Result<OnBehalf<'a>, sqlx::Error> {
+        let now = (state.now)();
+        let first_seq = store::lock_property(conn, session.property_id).await?;
+        let mut batch = Batch::open(state, session, conn, &[], now, first_seq).await?;
+        batch.deliberate = true;
+        Ok(OnBehalf { batch, first_seq })
+    }
+
+    /// The change of `values` onto `current` by the session's user on its desk, now.
+    pub(crate) fn change(
+        &self,
+        entity: EntityKind,
+        id: Uuid,
+        current: &ServerRecord,
+        values: &Fields,
+        idempotency_key: String,
+    ) -> Result<Mutation, AppError> {
+        let session = self.batch.session;
+        let now_ms = u64::try_from(store::millis(self.batch.now)).unwrap_or_default();
+        let hlc = match self.batch.state.clock.lock() {
+            Ok(mut clock) => clock.tick(now_ms),
+            Err(_) => return Err(AppError::internal("the server clock's lock is poisoned")),
+        };
+        let changes = values
+            .iter()
+            .filter(|(name, value)| current.deleted || current.fields.get(*name) != Some(*value))
+            .map(|(name, value)| {
+                let base = current.fields.get(name).cloned().unwrap_or(Value::Null);
+                (name.clone(), FieldChange { base, value: value.clone() })
+            })
+            .collect();
+        Ok(Mutation {
+            id: sync_core::ids::new_id(),
+            idempotency_key,
+            entity,
+            record_id: id,
+            op: Operation::Update,
+            base_version: Some(current.version),
+            changes,
+            hlc,
+            device_id: session.device_id,
+            user_id: session.user_id,
+        })
+    }
+
+    /// A record as the writes so far left it.
+    pub(crate) async fn record(
+        &self,
+        conn: &mut AnyConnection,
+        entity: EntityKind,
+        id: Uuid,
+    ) -> Result<Option<ServerRecord>, sqlx::Error> {
+        self.batch.record(conn, entity, id).await
+    }
+
+    /// Takes a deleted record as live for the writes that follow: keeping an edit of
+    /// it brings it back with the edit on top.
+    pub(crate) fn revive(&self, entity: EntityKind, id: Uuid, current: &ServerRecord) {
+        let live = ServerRecord { deleted: false, ..current.clone() };
+        self.batch.cache().records.insert((entity, id), Some(live));
+    }
+
+    /// Writes `mutation` through the push path; a refusal writes nothing.
+    pub(crate) async fn write(&self, conn: &mut AnyConnection, mut mutation: Mutation) -> Result<Outcome, sqlx::Error> {
+        decide_and_write(&self.batch, conn, &mut mutation).await
+    }
+
+    /// Whether the rule `breach` broke holds again for `conflict`'s record; if not,
+    /// what is still wrong, for the person resolving it.
+    pub(crate) async fn still_broken(
+        &self,
+        conn: &mut AnyConnection,
+        conflict: &Conflict,
+    ) -> Result<Option<String>, sqlx::Error> {
+        still_broken(&self.batch, conn, conflict).await
+    }
+
+    /// Ends the writes: the change log's new end stored and announced to live
+    /// streams when the transaction commits. Answers that end if it moved.
+    pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<Option<u64>, sqlx::Error> {
+        let last_seq = self.batch.cache().last_seq;
+        if last_seq <= self.first_seq {
+            return Ok(None);
+        }
+        let state = self.batch.state;
+        let property = self.batch.session.property_id;
+        let now_ms = u64::try_from(store::millis(self.batch.now)).unwrap_or_default();
+        let hlc = state.clock.lock().map(|mut clock| clock.tick(now_ms)).ok();
+        if let Some(hlc) = hlc {
+            store::save_clock(conn, property, hlc).await?;
+        }
+        store::set_last_seq(conn, property, last_seq).await?;
+        state.live.announce(conn, state.store.backend(), &state.config.live_channel, property, last_seq).await?;
+        Ok(Some(last_seq))
+    }
+}
+
+/// See [`OnBehalf::still_broken`]. Rules about a state (a room held twice, a folio
+/// that does not balance, a room's occupancy) must hold again; rules about an event
+/// that happened (a check-in without its preconditions, a refused status move, an
+/// edit of a closed stay) are settled by the person's decision itself.
+async fn still_broken(
+    batch: &Batch<'_>,
+    conn: &mut AnyConnection,
+    conflict: &Conflict,
+) -> Result<Option<String>, sqlx::Error> {
+    let property = batch.session.property_id;
+    let live = |record: Option<ServerRecord>| record.filter(|r| !r.deleted);
+    let owed = async |conn: &mut AnyConnection, stay: Uuid| -> Result<Option<String>, sqlx::Error> {
+        let balance = folio_balance(conn, property, stay).await?;
+        Ok(check_out_breach(&balance).map(|breach| {
+            format!("{}: take the payment or post the correction first, then resolve", breach.describe())
+        }))
+    };
+    Ok(match &conflict.rule {
+        Some(RuleBreach::DoubleBooking { .. } | RuleBreach::RoomUnavailable { .. }) => {
+            let Some(stay) = live(batch.record(conn, EntityKind::Reservation, conflict.record_id).await?) else {
+                return Ok(None);
+            };
+            room_breaches(conn, property, &stay.fields, Some(batch)).await?.first().map(|breach| {
+                format!("{}: move this stay to a free room, or cancel one of the stays", breach.describe())
+            })
+        }
+        Some(RuleBreach::OccupancyMismatch { room_id, .. }) => {
+            let Some(room) = live(batch.record(conn, EntityKind::Room, *room_id).await?) else {
+                return Ok(None);
+            };
+            occupancy_breach_of(conn, property, &room.fields)
+                .await?
+                .map(|breach| format!("{}: set the room's occupancy to match the guests in it", breach.describe()))
+        }
+        Some(RuleBreach::CheckOutWithBalance { .. }) => owed(conn, conflict.record_id).await?,
+        Some(RuleBreach::PostingOnClosedFolio { reservation_id, .. }) => owed(conn, *reservation_id).await?,
+        Some(RuleBreach::UndoneWithBalance { .. }) => {
+            let in_house = live(batch.record(conn, EntityKind::Reservation, conflict.record_id).await?)
+                .is_some_and(|stay| stay.fields.get("status").and_then(Value::as_str) == Some("checked_in"));
+            if in_house { None } else { owed(conn, conflict.record_id).await? }
+        }
+        _ => None,
+    })
+}
+
+/// The active staff who have signed in on `device`, with their roles.
+async fn device_authors(
+    conn: &mut AnyConnection,
+    property: Uuid,
+    device: Uuid,
+) -> Result<HashMap<Uuid, Role>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT u.id, u.role FROM sessions s JOIN staff_users u ON u.id = s.user_id \
+         WHERE s.device_id = $1 AND s.property_id = $2 AND u.active = 1",
+    )
+    .bind(device.to_string())
+    .bind(property.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut authors = HashMap::with_capacity(rows.len());
     for row in rows {
         let id: String = row.try_get("id")?;
-        if let Ok(id) = Uuid::parse_str(&id) {
-            staff.insert(id);
+        let role: String = row.try_get("role")?;
+        if let (Ok(id), Some(role)) = (Uuid::parse_str(&id), crate::auth::parse_role(&role)) {
+            authors.insert(id, role);
         }
     }
-    Ok(staff)
+    Ok(authors)
 }
 
 fn rejected(category: RejectCategory, message: impl Into<String>) -> Outcome {
     Outcome::Rejected { category, message: message.into() }
 }
 
-/// Tenancy and role checks, and the record's `property_id` forced to the caller's.
-fn authorise(batch: &Batch<'_>, mutation: &mut Mutation) -> Result<(), String> {
+/// The write gate for one mutation of the batch: its author must be someone who
+/// signed in on the pushing desk, and the change is checked against the author's
+/// role (see [`sync_core::gate`]).
+fn admit(batch: &Batch<'_>, mutation: &mut Mutation, current: Option<&ServerRecord>) -> Result<(), Refusal> {
     let session = batch.session;
-    if mutation.device_id != session.device_id {
-        return Err("a mutation is pushed by the device that made it; this one names another device".into());
-    }
-    if !batch.staff.contains(&mutation.user_id) {
-        return Err("the mutation's author is not an active member of this property's staff".into());
-    }
-    permissions::check_write(session.role, mutation)?;
-    let property = Value::String(session.property_id.to_string());
-    if mutation.entity == EntityKind::Property {
-        if mutation.record_id != session.property_id {
-            return Err("a session may change only its own property".into());
-        }
-        return Ok(());
-    }
-    match mutation.changes.get("property_id") {
-        Some(change) if change.value != property => {
-            Err("the record names another property than the session's; every record belongs to the caller's property"
-                .into())
-        }
-        Some(_) => Ok(()),
-        None => {
-            if mutation.op == Operation::Insert {
-                mutation.changes.insert("property_id".into(), FieldChange { base: Value::Null, value: property });
-            }
-            Ok(())
-        }
-    }
+    let role = if mutation.user_id == session.user_id {
+        Some(session.role)
+    } else {
+        batch.authors.get(&mutation.user_id).copied()
+    };
+    let Some(role) = role else {
+        return Err(Refusal {
+            category: RejectCategory::Permission,
+            message: "the change is credited to someone who is not active staff signed in on this desk".into(),
+        });
+    };
+    let actor =
+        Actor { property_id: session.property_id, device_id: session.device_id, user_id: mutation.user_id, role };
+    gate::admit(&actor, mutation, current.filter(|c| !c.deleted).map(|c| &c.fields), batch.today)
 }
 
 /// Applies one mutation inside the batch's transaction. `careful`: in a savepoint
@@ -336,18 +511,28 @@ async fn apply(
     mut mutation: Mutation,
     careful: bool,
 ) -> Result<MutationResult, sqlx::Error> {
-    if let Some(stored) = batch.cache().results.get(&mutation.idempotency_key).cloned() {
-        return Ok(stored);
-    }
     let mutation_id = mutation.id;
-    if let Err(message) = authorise(batch, &mut mutation) {
-        let result = MutationResult { mutation_id, outcome: rejected(RejectCategory::Permission, message) };
-        batch.save_result(&mutation.idempotency_key, &result);
-        return Ok(result);
+    // A key that is not one is refused before it is looked up or stored.
+    if let Err(refusal) = gate::check_key(&mutation.idempotency_key) {
+        return Ok(MutationResult { mutation_id, outcome: rejected(refusal.category, refusal.message) });
+    }
+    if let Some(stored) = batch.cache().results.get(&mutation.idempotency_key).cloned() {
+        // A result is answered only to the desk that sent the mutation: another desk
+        // replaying the key learns nothing of it.
+        if stored.device.is_some_and(|device| device != batch.session.device_id) {
+            return Ok(MutationResult {
+                mutation_id,
+                outcome: rejected(
+                    RejectCategory::Validation,
+                    "another desk sent a change with this idempotency key; nothing of this one was written",
+                ),
+            });
+        }
+        return Ok(stored.result);
     }
     let outcome = if careful {
         let mut savepoint = (&mut *tx).begin().await?;
-        match decide_and_write(batch, &mut savepoint, &mutation).await {
+        match decide_and_write(batch, &mut savepoint, &mut mutation).await {
             Ok(outcome) => {
                 savepoint.commit().await?;
                 outcome
@@ -368,7 +553,7 @@ async fn apply(
             Err(err) => return Err(err),
         }
     } else {
-        decide_and_write(batch, tx, &mutation).await?
+        decide_and_write(batch, tx, &mut mutation).await?
     };
     let result = MutationResult { mutation_id, outcome };
     if !waits(&result) {
@@ -391,10 +576,14 @@ fn uuid_of(value: Option<&Value>) -> Option<Uuid> {
 async fn decide_and_write(
     batch: &Batch<'_>,
     conn: &mut AnyConnection,
-    mutation: &Mutation,
+    mutation: &mut Mutation,
 ) -> Result<Outcome, sqlx::Error> {
     let property = batch.session.property_id;
     let current = batch.record(conn, mutation.entity, mutation.record_id).await?;
+    if let Err(refusal) = admit(batch, mutation, current.as_ref()) {
+        return Ok(rejected(refusal.category, refusal.message));
+    }
+    let mutation = &*mutation;
     // A stay booked offline reaches the server with a provisional number: it gets
     // the property's own, and the device learns it from the merged record.
     let renumbered = match current {
@@ -417,17 +606,19 @@ async fn decide_and_write(
             }
         }
     }
-    // A posting whose idempotency key is stored already (another device, another
-    // id) is that posting: answered as applied, never stored twice.
+    // A posting whose idempotency key is stored already (another desk, another id)
+    // is that posting: never stored twice, and never answered as stored when it is
+    // not. The desk drops its copy and pulls the stored one.
     if mutation.entity == EntityKind::FolioPosting
         && mutation.op == Operation::Insert
         && current.is_none()
         && let Some(key) = mutation.changes.get("idempotency_key").and_then(|c| c.value.as_str())
-        && let Some((existing, version)) = store::posting_by_key(&mut *conn, property, key).await?
+        && let Some((existing, _)) = store::posting_by_key(&mut *conn, property, key).await?
         && existing != mutation.record_id
     {
         tracing::info!(%existing, duplicate = %mutation.record_id, "a posting's idempotency key is stored already");
-        return Ok(Outcome::Applied { version });
+        let stored = batch.record(conn, EntityKind::FolioPosting, existing).await?;
+        return Ok(rejected(RejectCategory::Duplicate, duplicate_posting(mutation, stored.as_ref())));
     }
     // A room assigned to a stay that is in house by now (the device had not seen the
     // check-in) would move the guest on paper only: kept for a person to settle.
@@ -644,10 +835,38 @@ pub(crate) async fn room_breaches(
     Ok(check_stay_room(&stay, &rooms, &stays))
 }
 
+/// Why a posting under a key already stored was not stored: the same posting made
+/// on two desks, or two different postings under one key.
+fn duplicate_posting(mutation: &Mutation, stored: Option<&ServerRecord>) -> String {
+    const CONTENT: [&str; 7] = ["reservation_id", "kind", "amount_minor", "currency", "quantity", "code", "reverses"];
+    let stored = stored.map(|s| &s.fields);
+    let same = stored.is_some_and(|stored| {
+        CONTENT.iter().all(|field| {
+            mutation.changes.get(*field).map(|c| &c.value).unwrap_or(&Value::Null)
+                == stored.get(*field).unwrap_or(&Value::Null)
+        })
+    });
+    if same {
+        return "this posting was made already on another desk: the folio keeps that one, so it is not counted twice"
+            .into();
+    }
+    let amount = stored
+        .and_then(|s| Some((s.get("amount_minor")?.as_i64()?, s.get("currency")?.as_str()?.to_owned())))
+        .map(|(minor, currency)| format!(" ({} {currency})", sync_core::invariants::format_minor(minor)))
+        .unwrap_or_default();
+    format!(
+        "another desk posted a different amount{amount} under this posting's key first; this one was not stored \
+         and the folio shows the first: post it again if it is still owed"
+    )
+}
+
 /// Takes out of an outcome's record what the caller's role may not read.
 fn redact_outcome(role: Role, entity: EntityKind, outcome: &mut Outcome) {
     if let Outcome::Merged { record, .. } | Outcome::Conflict { record: Some(record), .. } = outcome {
         permissions::redact(role, entity, record);
+    }
+    if let Outcome::Conflict { conflict, .. } = outcome {
+        sync_core::access::redact_conflict(role, conflict);
     }
 }
 
@@ -910,6 +1129,10 @@ async fn in_house_room_change(
     let Some(current) = current.filter(|c| !c.deleted) else {
         return Ok(None);
     };
+    // A person moving an in-house stay on the server sees that it is in house.
+    if batch.deliberate {
+        return Ok(None);
+    }
     if mutation.entity != EntityKind::Reservation
         || current.fields.get("status").and_then(Value::as_str) != Some("checked_in")
     {

@@ -398,46 +398,6 @@ pub async fn write_version(conn: &mut AnyConnection, new: &NewVersion<'_>) -> Re
     append_change(conn, new).await
 }
 
-/// Writes `fields` as the version after `current`, made by `author` outside a push (a
-/// conflict resolution, a restore from history): the property's clock saved at the
-/// author's stamp, the `changed` fields stamped with it, the rest keeping theirs.
-/// Answers the new version.
-pub async fn write_next_version(
-    conn: &mut AnyConnection,
-    property: Uuid,
-    (entity, id): (EntityKind, Uuid),
-    current: &ServerRecord,
-    fields: &Fields,
-    changed: impl IntoIterator<Item = &String>,
-    author: &Author,
-) -> Result<u64, sqlx::Error> {
-    save_clock(&mut *conn, property, author.hlc).await?;
-    let mut clocks = current.field_clocks.clone();
-    for field in changed {
-        clocks.insert(field.clone(), author.hlc);
-    }
-    let version = current.version + 1;
-    write_version(
-        conn,
-        &NewVersion {
-            property,
-            entity,
-            id,
-            version,
-            fields,
-            field_clocks: &clocks,
-            deleted: false,
-            before: (!current.deleted).then_some(&current.fields),
-            author,
-            at: author.at,
-            mutation_id: None,
-            seq: None,
-        },
-    )
-    .await?;
-    Ok(version)
-}
-
 fn text_field(fields: &Fields, name: &str) -> Option<String> {
     fields.get(name).and_then(|v| v.as_str()).map(str::to_owned)
 }
@@ -795,22 +755,12 @@ fn change_of_row(row: &AnyRow) -> Result<(u64, Change<Box<RawValue>>), sqlx::Err
 
 // ---- idempotency -----------------------------------------------------------------
 
-/// The stored result of a mutation already applied under `key`.
-pub async fn applied_result(
-    conn: &mut AnyConnection,
-    property: Uuid,
-    key: &str,
-) -> Result<Option<MutationResult>, sqlx::Error> {
-    let row = sqlx::query("SELECT result FROM applied_mutations WHERE property_id = $1 AND idempotency_key = $2")
-        .bind(property.to_string())
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|row| {
-        let text: String = row.try_get("result")?;
-        from_json(&text, "result")
-    })
-    .transpose()
+/// A result stored for a mutation's replays, with the desk that sent it.
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    /// The desk that sent the mutation (none: stored before desks were recorded).
+    pub device: Option<Uuid>,
+    pub result: MutationResult,
 }
 
 /// The stored results of whichever of `keys` were applied before: a push's
@@ -819,12 +769,13 @@ pub async fn applied_results(
     conn: &mut AnyConnection,
     property: Uuid,
     keys: &[&str],
-) -> Result<HashMap<String, MutationResult>, sqlx::Error> {
+) -> Result<HashMap<String, StoredResult>, sqlx::Error> {
     let mut found = HashMap::new();
     for chunk in keys.chunks(LIST_CHUNK) {
         let list = placeholders(1, chunk.len());
         let sql = format!(
-            "SELECT idempotency_key, result FROM applied_mutations WHERE property_id = $1 AND idempotency_key IN {list}"
+            "SELECT idempotency_key, result, device_id FROM applied_mutations \
+             WHERE property_id = $1 AND idempotency_key IN {list}"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(property.to_string());
         for key in chunk {
@@ -833,23 +784,28 @@ pub async fn applied_results(
         for row in query.fetch_all(&mut *conn).await? {
             let key: String = row.try_get("idempotency_key")?;
             let text: String = row.try_get("result")?;
-            found.insert(key, from_json(&text, "result")?);
+            let device: Option<String> = row.try_get("device_id")?;
+            let device = device.and_then(|d| Uuid::parse_str(&d).ok());
+            found.insert(key, StoredResult { device, result: from_json(&text, "result")? });
         }
     }
     Ok(found)
 }
 
-/// Remembers the results of many mutations for their replays, in multi-row inserts.
+/// Remembers the results of many mutations sent by `device` for their replays, in
+/// multi-row inserts.
 pub async fn save_results(
     conn: &mut AnyConnection,
     property: Uuid,
+    device: Uuid,
     results: &[(String, MutationResult)],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    for chunk in results.chunks(LIST_CHUNK / 5) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| placeholders(i * 5, 5)).collect();
+    for chunk in results.chunks(LIST_CHUNK / 6) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| placeholders(i * 6, 6)).collect();
         let sql = format!(
-            "INSERT INTO applied_mutations (property_id, idempotency_key, mutation_id, result, applied_at) VALUES {}",
+            "INSERT INTO applied_mutations (property_id, idempotency_key, mutation_id, result, applied_at, device_id) \
+             VALUES {}",
             rows.join(",")
         );
         let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -859,32 +815,11 @@ pub async fn save_results(
                 .bind(key.clone())
                 .bind(result.mutation_id.to_string())
                 .bind(json_text(result)?)
-                .bind(now_ms);
+                .bind(now_ms)
+                .bind(device.to_string());
         }
         insert.execute(&mut *conn).await?;
     }
-    Ok(())
-}
-
-/// Remembers the result of a mutation for its replays.
-pub async fn save_result(
-    conn: &mut AnyConnection,
-    property: Uuid,
-    key: &str,
-    result: &MutationResult,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO applied_mutations (property_id, idempotency_key, mutation_id, result, applied_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(property.to_string())
-    .bind(key)
-    .bind(result.mutation_id.to_string())
-    .bind(json_text(result)?)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
 
@@ -899,7 +834,7 @@ pub async fn save_conflict(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO conflicts (id, property_id, entity, record_id, kind, status, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (property_id, id) DO NOTHING",
     )
     .bind(conflict.id.to_string())
     .bind(property.to_string())

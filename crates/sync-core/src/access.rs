@@ -108,6 +108,15 @@ pub fn redact(role: Role, entity: EntityKind, record: &mut Fields) {
     record.retain(|name, _| entity.field(name).is_none_or(|spec| may_read(role, spec.visibility)));
 }
 
+/// Takes out of a conflict the values of fields `role` may not read: the contested
+/// fields and the device's change keep only what the role may see.
+pub fn redact_conflict(role: Role, conflict: &mut crate::Conflict) {
+    let entity = conflict.entity;
+    let readable = |name: &str| entity.field(name).is_none_or(|spec| may_read(role, spec.visibility));
+    conflict.fields.retain(|clash| readable(&clash.field));
+    conflict.device_changes.retain(|name, _| readable(name));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

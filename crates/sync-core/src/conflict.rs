@@ -542,12 +542,12 @@ fn plan_delete(mutation: &Mutation, current: Option<&ServerRecord>) -> Plan {
 
 /// How a person settles a conflict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "choice", rename_all = "snake_case")]
+#[serde(tag = "choice", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ResolutionChoice {
     /// The device's values for the contested fields (or its whole change).
-    KeepDevice,
+    KeepDevice {},
     /// The server's values: nothing changes.
-    KeepServer,
+    KeepServer {},
     /// Field by field: for each contested field, `device` or `server`.
     PerField { pick: BTreeMap<String, Side> },
     /// Values typed by the person.
@@ -580,8 +580,8 @@ pub fn resolution_values(conflict: &Conflict, choice: &ResolutionChoice) -> Resu
         }
     };
     let values = match choice {
-        ResolutionChoice::KeepDevice => device_values(),
-        ResolutionChoice::KeepServer => Fields::new(),
+        ResolutionChoice::KeepDevice {} => device_values(),
+        ResolutionChoice::KeepServer {} => Fields::new(),
         ResolutionChoice::PerField { pick } => {
             let mut values = Fields::new();
             for clash in &conflict.fields {

@@ -70,6 +70,15 @@ impl Lifecycle {
         }
     }
 
+    /// The action that moves a stay from `from` to `to`, if one does.
+    pub fn action_for(from: &str, to: &str) -> Option<DomainAction> {
+        use DomainAction::*;
+        [Confirm, CheckIn, CheckOut, Cancel, NoShow, UndoCheckIn, ReinstateCheckOut].into_iter().find(|action| {
+            let (target, starts) = Self::action_target(*action);
+            target == to && starts.contains(&from)
+        })
+    }
+
     /// The status a domain action moves a record to, and the statuses it may start from.
     pub fn action_target(action: DomainAction) -> (&'static str, &'static [&'static str]) {
         match action {

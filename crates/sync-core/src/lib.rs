@@ -14,6 +14,7 @@ pub const PROTOCOL_VERSION: u16 = 1;
 pub mod access;
 pub mod conflict;
 pub mod domain;
+pub mod gate;
 pub mod hlc;
 pub mod ids;
 pub mod import;

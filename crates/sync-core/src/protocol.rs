@@ -92,6 +92,10 @@ pub enum RejectCategory {
     Validation,
     /// The user's role may not do this.
     Permission,
+    /// The record exists already under another id: a posting whose idempotency key
+    /// another desk posted first. The desk drops its copy; the stored one reaches
+    /// it by the next pull.
+    Duplicate,
 }
 
 /// The outcome of one mutation, sent only after the batch committed.

@@ -193,8 +193,13 @@ impl FieldType {
             FieldType::Confirmation => "a confirmation number like H-2026-0042".into(),
             FieldType::Enum(values) => format!("one of {}", values.join(", ")),
             FieldType::TextSet => "a list of texts".into(),
-            FieldType::NoteList => "a list of notes {id, at, by, text}".into(),
-            FieldType::KeyedList => "a list of objects each with an id".into(),
+            FieldType::NoteList => {
+                "a list of at most 500 notes {id, at, by, text} (text up to 4,000 characters, 200,000 bytes in all)"
+                    .into()
+            }
+            FieldType::KeyedList => {
+                "a list of at most 500 flat objects each with an id (texts up to 200 characters)".into()
+            }
         }
     }
 }

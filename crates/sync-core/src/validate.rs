@@ -35,6 +35,11 @@ fn short(value: &Value) -> String {
     if text.chars().count() > 60 { format!("{}…", text.chars().take(60).collect::<String>()) } else { text }
 }
 
+/// Most notes one record keeps.
+pub const MAX_NOTES: usize = 500;
+/// Most text all of a record's notes hold together (about 60 pages).
+pub const MAX_NOTES_TEXT_BYTES: usize = 200_000;
+
 /// Checks one value against its field spec.
 pub fn check_value(kind: EntityKind, spec: &FieldSpec, value: &Value) -> Result<(), Invalid> {
     let fail = || {
@@ -70,20 +75,34 @@ pub fn check_value(kind: EntityKind, spec: &FieldSpec, value: &Value) -> Result<
                 && items.iter().all(|item| item.as_str().is_some_and(|s| !s.is_empty() && s.chars().count() <= 200))
         }),
         FieldType::NoteList => value.as_array().is_some_and(|items| {
-            items.len() <= 1_000
+            items.len() <= MAX_NOTES
                 && unique_ids(items)
+                && items.iter().map(|note| note.get("text").and_then(Value::as_str).map_or(0, str::len)).sum::<usize>()
+                    <= MAX_NOTES_TEXT_BYTES
                 && items.iter().all(|note| {
                     note.as_object().is_some_and(|note| {
                         note.len() == 4
                             && note.get("id").is_some_and(uuid)
                             && note.get("at").and_then(Value::as_str).is_some_and(|s| s.parse::<Hlc>().is_ok())
-                            && note.get("by").is_some_and(Value::is_string)
+                            && note.get("by").and_then(Value::as_str).is_some_and(|s| s.chars().count() <= 200)
                             && note.get("text").and_then(Value::as_str).is_some_and(|s| s.chars().count() <= 4_000)
                     })
                 })
         }),
         FieldType::KeyedList => value.as_array().is_some_and(|items| {
-            items.len() <= 500 && unique_ids(items) && items.iter().all(|item| item.get("id").is_some_and(uuid))
+            items.len() <= 500
+                && unique_ids(items)
+                && items.iter().all(|item| {
+                    item.get("id").is_some_and(uuid)
+                        && item.as_object().is_some_and(|item| {
+                            item.len() <= 16
+                                && item.values().all(|v| match v {
+                                    Value::String(s) => s.chars().count() <= 200,
+                                    Value::Array(_) | Value::Object(_) => false,
+                                    _ => true,
+                                })
+                        })
+                })
         }),
     };
     if ok { Ok(()) } else { Err(fail()) }

@@ -221,8 +221,8 @@ async fn command(desk: &Desk, cli: &Cli) -> Result<String, DeskError> {
         Command::Resolve { conflict, keep } => {
             sign_in(desk, cli).await?;
             let choice = match keep {
-                Keep::Device => ResolutionChoice::KeepDevice,
-                Keep::Server => ResolutionChoice::KeepServer,
+                Keep::Device => ResolutionChoice::KeepDevice {},
+                Keep::Server => ResolutionChoice::KeepServer {},
             };
             to_json(desk.resolve_conflict(*conflict, &choice).await?)
         }

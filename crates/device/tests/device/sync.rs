@@ -187,7 +187,7 @@ async fn the_same_email_changed_on_two_desks_becomes_a_conflict_with_both_values
 
     // The receptionist on B keeps B's value (a data conflict is the desk's to settle);
     // the resolution is a change every desk receives.
-    b.resolve_conflict(conflicts[0].id, &sync_core::conflict::ResolutionChoice::KeepDevice)
+    b.resolve_conflict(conflicts[0].id, &sync_core::conflict::ResolutionChoice::KeepDevice {})
         .await
         .expect("the front desk resolves a clash of two emails");
     assert!(b.store().open_conflicts().await.expect("conflicts").is_empty(), "nothing left to decide on B");

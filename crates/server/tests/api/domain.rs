@@ -147,10 +147,15 @@ async fn one_idempotency_key_is_one_posting_whatever_the_devices() {
     let first =
         desk.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&desk, id, "minibar-7", "charge", 900, None));
     let again =
-        desk2.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&desk, id, "minibar-7", "charge", 900, None));
-    let version = version_of(&desk.push_one(first).await, "the first posting applies");
+        desk2.insert(EntityKind::FolioPosting, Uuid::now_v7(), posting(&desk2, id, "minibar-7", "charge", 900, None));
+    version_of(&desk.push_one(first).await, "the first posting applies");
     let result = desk2.push_one(again).await;
-    assert_eq!(result.outcome, Outcome::Applied { version }, "the same key is answered as the posting already stored");
+    match &result.outcome {
+        Outcome::Rejected { category: RejectCategory::Duplicate, message } => {
+            assert!(message.contains("made already on another desk"), "the second desk is told why: {message}");
+        }
+        other => panic!("a posting not stored is never answered as stored: {other:?}"),
+    }
     let postings: Vec<_> =
         manager.pull_all().await.into_iter().filter(|c| c.entity == EntityKind::FolioPosting).collect();
     assert_eq!(postings.len(), 1, "the charge is stored once");

@@ -9,6 +9,7 @@ mod conflicts;
 mod deploy;
 mod domain;
 mod faults;
+mod gate;
 mod history;
 mod limits;
 mod live;

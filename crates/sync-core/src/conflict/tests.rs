@@ -430,8 +430,8 @@ fn resolutions_write_the_chosen_values() {
     let Plan::Conflict(c) = plan_it(&m, Some(&current)) else {
         panic!("conflict expected");
     };
-    assert_eq!(resolution_values(&c, &ResolutionChoice::KeepDevice).expect("ok")["email"], json!("s@device"));
-    assert!(resolution_values(&c, &ResolutionChoice::KeepServer).expect("ok").is_empty());
+    assert_eq!(resolution_values(&c, &ResolutionChoice::KeepDevice {}).expect("ok")["email"], json!("s@device"));
+    assert!(resolution_values(&c, &ResolutionChoice::KeepServer {}).expect("ok").is_empty());
     let pick = ResolutionChoice::PerField { pick: BTreeMap::from([("email".to_owned(), Side::Server)]) };
     assert_eq!(resolution_values(&c, &pick).expect("ok")["email"], json!("s@server"));
     let custom = ResolutionChoice::Custom { values: fields(json!({"email": "sarah@typed.example"})) };
@@ -456,4 +456,18 @@ fn a_replayed_mutation_names_the_same_conflict() {
         panic!("conflicts expected");
     };
     assert_eq!(a.id, b.id);
+}
+
+#[test]
+fn a_resolution_with_an_unknown_field_is_refused_on_decode() {
+    for body in [
+        r#"{"choice": "keep_server", "note": "x"}"#,
+        r#"{"choice": "keep_device", "values": {}}"#,
+        r#"{"choice": "move_stay", "room_id": "01a24bbb-5d77-772e-8232-b7a553abbac8", "why": 1}"#,
+    ] {
+        assert!(serde_json::from_str::<ResolutionChoice>(body).is_err(), "{body} is refused");
+    }
+    let plain: ResolutionChoice = serde_json::from_str(r#"{"choice": "keep_server"}"#).expect("the plain choice");
+    assert_eq!(plain, ResolutionChoice::KeepServer {});
+    assert_eq!(serde_json::to_string(&plain).expect("json"), r#"{"choice":"keep_server"}"#, "the wire form stays");
 }
