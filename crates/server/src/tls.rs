@@ -58,6 +58,7 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     crate::prepare(&state).await?;
+    let state = crate::addressed(state, listener.local_addr()?, true);
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
     let live = state.live.clone();
@@ -68,6 +69,6 @@ pub async fn serve_tls(
     });
     axum_server::from_tcp_rustls(listener.into_std()?, tls)?
         .handle(handle)
-        .serve(router(state).into_make_service())
+        .serve(router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }

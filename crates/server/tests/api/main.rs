@@ -17,4 +17,5 @@ mod openapi;
 mod push_pull;
 mod security;
 mod support;
+mod throttle;
 mod updates;
