@@ -31,6 +31,7 @@ pub mod api;
 pub mod auth;
 pub mod backup;
 pub mod conflicts;
+pub mod connections;
 pub mod error;
 pub mod history;
 pub mod limits;
@@ -180,8 +181,10 @@ impl AppState {
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes. On PostgreSQL it first
-/// listens for the other processes' changes, so live streams hear of them all.
+/// Serves the API over plain HTTP on `listener` until `shutdown` completes (then
+/// lets open requests finish for a few seconds), with the header-read and idle
+/// timeouts of [`connections`]. On PostgreSQL it first listens for the other
+/// processes' changes, so live streams hear of them all.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -189,14 +192,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     prepare(&state).await?;
     let state = addressed(state, listener.local_addr()?, false);
-    let live = state.live.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Requests in flight finish; the live streams, which never would, end now.
-        live.close();
-    };
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let idle = connections::IdleAcceptor { timeout: state.config.idle_timeout };
+    let server = axum_server::from_tcp(listener.into_std()?)?.acceptor(idle);
+    connections::prepared(server, &state, shutdown)
+        .serve(router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
 }
 
 /// `state` for a server listening on `addr`: without a public URL set, the URLs it

@@ -6,6 +6,7 @@ mod admin;
 mod backup;
 mod bad_input;
 mod conflicts;
+mod connections;
 mod deploy;
 mod domain;
 mod faults;
