@@ -33,6 +33,8 @@ pub enum ErrorCode {
     NotEnrolled,
     /// Nobody is signed in.
     NotSignedIn,
+    /// Too many wrong passwords locked the account or the desk; the message says for how long.
+    SignInLocked,
     /// The local database failed.
     Storage,
     /// Anything the receptionist cannot fix.
@@ -41,7 +43,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of `ERROR_CODES` in `ui/src/api.ts`.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         Self::InvalidInput,
         Self::NotFound,
         Self::RuleBroken,
@@ -50,6 +52,7 @@ impl ErrorCode {
         Self::StaleBlocked,
         Self::NotEnrolled,
         Self::NotSignedIn,
+        Self::SignInLocked,
         Self::Storage,
         Self::Internal,
     ];
@@ -65,6 +68,7 @@ impl ErrorCode {
             Self::StaleBlocked => "stale_blocked",
             Self::NotEnrolled => "not_enrolled",
             Self::NotSignedIn => "not_signed_in",
+            Self::SignInLocked => "sign_in_locked",
             Self::Storage => "storage",
             Self::Internal => "internal",
         }
@@ -185,6 +189,7 @@ impl From<DeskError> for AppError {
             DeskError::NotEnrolled | DeskError::Wiped => Self::new(ErrorCode::NotEnrolled, message),
             DeskError::NotSignedIn => Self::new(ErrorCode::NotSignedIn, message),
             DeskError::BadCredentials => Self::new(ErrorCode::NotAllowed, message),
+            DeskError::SignInLocked(_) => Self::new(ErrorCode::SignInLocked, message),
             DeskError::AlreadyEnrolled(_) => Self::invalid_input(message),
             DeskError::Remote(RemoteError::Auth { .. } | RemoteError::Refused { .. }) => {
                 Self::new(ErrorCode::NotAllowed, message)
@@ -288,6 +293,10 @@ mod tests {
         assert_eq!(wire(DeskError::NotEnrolled)["code"], "not_enrolled");
         assert_eq!(wire(DeskError::NotSignedIn)["code"], "not_signed_in");
         assert_eq!(wire(DeskError::BadCredentials)["code"], "not_allowed", "a wrong password is not_allowed");
+        let locked =
+            wire(DeskError::SignInLocked("Too many wrong passwords for this account: try again in 15 minutes".into()));
+        assert_eq!(locked["code"], "sign_in_locked", "a locked account is its own code, not a wrong password");
+        assert_eq!(locked["message"], "Too many wrong passwords for this account: try again in 15 minutes");
         let store = DeskError::Store(DeviceError::NotFound("gone".into()));
         assert_eq!(wire(store)["code"], "not_found", "a store error inside a desk error keeps its code");
     }
@@ -329,6 +338,7 @@ mod tests {
             "stale_blocked",
             "not_enrolled",
             "not_signed_in",
+            "sign_in_locked",
             "storage",
             "internal",
         ];

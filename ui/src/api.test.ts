@@ -86,7 +86,16 @@ describe('toAppError', () => {
     expect(toAppError(42)).toMatchObject({ code: 'internal', message: 'Unexpected error: 42' });
   });
 
-  it.each(['rule_broken', 'read_only', 'not_allowed', 'stale_blocked', 'not_enrolled', 'not_signed_in', 'storage'] as const)(
+  it.each([
+    'rule_broken',
+    'read_only',
+    'not_allowed',
+    'stale_blocked',
+    'not_enrolled',
+    'not_signed_in',
+    'sign_in_locked',
+    'storage',
+  ] as const)(
     'keeps the code %s the desk acts on',
     (code) => {
       expect(toAppError({ code, message: 'm' }).code).toBe(code);

@@ -55,6 +55,7 @@ export const ERROR_CODES = [
   'stale_blocked',
   'not_enrolled',
   'not_signed_in',
+  'sign_in_locked',
   'storage',
   'internal',
 ] as const;

@@ -28,7 +28,8 @@ use crate::screens::NamedHistoryEntry;
 use crate::session::Session;
 use crate::store::Store;
 use crate::sync::{
-    RemoteError, RoundError, RoundReport, ServerClient, SyncCommands, SyncEvent, SyncHandle, WallClock, sync_round,
+    RemoteError, RoundError, RoundReport, SIGN_IN_LOCKED, ServerClient, SyncCommands, SyncEvent, SyncHandle, WallClock,
+    sync_round,
 };
 
 /// The member of staff signed in on this desk.
@@ -60,6 +61,10 @@ pub enum DeskError {
     NotSignedIn,
     #[error("The user name or password is wrong")]
     BadCredentials,
+    /// Too many wrong passwords: the server's message says for how long ("Too many
+    /// wrong passwords for this account: try again in 15 minutes").
+    #[error("{0}")]
+    SignInLocked(String),
     #[error(
         "The server cannot be reached and this user has never signed in on this desk, so they cannot sign in offline"
     )]
@@ -82,6 +87,7 @@ impl DeskError {
             DeskError::AlreadyEnrolled(_) => "already_enrolled",
             DeskError::NotSignedIn => "not_signed_in",
             DeskError::BadCredentials => "bad_credentials",
+            DeskError::SignInLocked(_) => SIGN_IN_LOCKED,
             DeskError::NoOfflineLogin => "server_unreachable",
             DeskError::Wiped => WIPED,
             DeskError::Remote(RemoteError::Network(_) | RemoteError::Server(_)) => "server_unreachable",
@@ -247,6 +253,9 @@ impl Desk {
                 Err(DeskError::Wiped)
             }
             Err(RemoteError::Auth { .. }) => Err(DeskError::BadCredentials),
+            Err(RemoteError::Refused { code, message }) if code == SIGN_IN_LOCKED => {
+                Err(DeskError::SignInLocked(message))
+            }
             Err(err) if err.is_transient() => {
                 let key = format!("{}{}", keys::OFFLINE_LOGIN, username.to_lowercase());
                 let cached: OfflineLogin = self.store.meta_json(&key).await?.ok_or(DeskError::NoOfflineLogin)?;

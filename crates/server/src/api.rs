@@ -2,10 +2,11 @@
 //! the crate, and answer JSON or an [`AppError`].
 
 use axum::extract::rejection::QueryRejection;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
@@ -61,11 +62,13 @@ pub fn router(state: AppState) -> Router {
     endpoints()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
+        .method_not_allowed_fallback(wrong_method)
         .fallback(no_route)
         // The limit applies to the body as handlers read it, after decompression, so
         // a small gzip bomb cannot expand past it.
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
+        .layer(middleware::from_fn(json_errors))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(config.request_timeout, timeout))
         .layer(TraceLayer::new_for_http())
@@ -95,6 +98,56 @@ async fn no_route() -> AppError {
     AppError::not_found("no such endpoint: the API lives under /v1")
 }
 
+async fn wrong_method(method: Method, uri: Uri) -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}: the Allow header lists the methods it takes", uri.path()),
+    )
+}
+
+/// The last gate of every answer: an error that a layer below the handlers made
+/// (an unsupported `Content-Encoding`, a range past an installer's end, …) has no
+/// JSON body of its own; it gets `{code, message}` like every other error, its
+/// status and headers (`Allow`, `Content-Range`, `Retry-After`) kept.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let (code, message) = status_error(status);
+    let answer = AppError::new(status, code, message).into_response();
+    let (answer_parts, body) = answer.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, answer_parts.headers[header::CONTENT_TYPE].clone());
+    Response::from_parts(parts, body)
+}
+
+/// The code and message of an error that only has its status.
+fn status_error(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("not_found", "nothing is found at this address"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is larger than the server accepts"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "the body's content type or encoding is not one the server reads (JSON, gzip)")
+        }
+        StatusCode::RANGE_NOT_SATISFIABLE => {
+            ("range_not_satisfiable", "the requested byte range is past the file's end")
+        }
+        status if status.is_server_error() => {
+            ("internal", "the server failed to handle the request; it was logged, and nothing of it was saved")
+        }
+        _ => ("bad_request", "the request is not one this endpoint takes"),
+    }
+}
+
 /// `GET /v1/health` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Health {
@@ -109,8 +162,10 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError>
 
 async fn enroll(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> Result<Json<Enrollment>, AppError> {
+    state.enroll_throttle.check(peer.ip(), &state.metrics)?;
     auth::enroll(&state.store, &request, (state.now)()).await.map(Json)
 }
 
@@ -123,7 +178,7 @@ async fn sign_in(
 }
 
 async fn sign_out(State(state): State<AppState>, session: Session) -> Result<StatusCode, AppError> {
-    auth::sign_out(&state.store, &session).await?;
+    auth::sign_out(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,10 +201,8 @@ async fn pull(
     page.map(Json)
 }
 
-async fn live(State(state): State<AppState>, session: Session) -> impl IntoResponse {
-    let receiver = state.live.subscribe(session.property_id);
-    let lasts = (session.expires_at - (state.now)()).to_std().unwrap_or_default();
-    crate::live::stream(state.live.closed(), receiver, state.metrics.clone(), state.config.live_keep_alive, lasts)
+async fn live(State(state): State<AppState>, session: Session) -> Result<impl IntoResponse, AppError> {
+    crate::live::stream(&state, session)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -182,10 +235,9 @@ async fn restore_record(
 async fn update_check(
     State(state): State<AppState>,
     device: auth::DeviceCaller,
-    headers: HeaderMap,
     Path(platform): Path<updates::Platform>,
 ) -> Result<Response, AppError> {
-    updates::check(&state, device.device_id, &headers, &platform).await
+    updates::check(&state, device.device_id, &platform).await
 }
 
 async fn update_download(

@@ -519,7 +519,12 @@ pub async fn sign_in(
 ) -> Result<SignedIn, AppError> {
     let (device, property) = authenticate_device(&state.store, headers).await?;
     state.limiter.check(device, &state.metrics)?;
-    let bad = || AppError::unauthorized("bad_credentials", "the username or the password is wrong");
+    let guard = &state.sign_in_guard;
+    guard.check(device, property, &request.username, now, &state.metrics)?;
+    let bad = || {
+        guard.failed(device, property, &request.username, now);
+        AppError::unauthorized("bad_credentials", "the username or the password is wrong")
+    };
     let row = sqlx::query(
         "SELECT id, display_name, role, password_hash FROM staff_users \
          WHERE property_id = $1 AND username = $2 AND active = 1",
@@ -531,16 +536,18 @@ pub async fn sign_in(
     let Some(row) = row else {
         // Spend the time of a verification anyway, so timing does not tell which
         // usernames exist.
-        let _ = tokio::task::spawn_blocking(move || verify_password(&request.password, DUMMY_HASH)).await;
+        let password = request.password.clone();
+        let _ = tokio::task::spawn_blocking(move || verify_password(&password, DUMMY_HASH)).await;
         return Err(bad());
     };
     let hash: String = row.try_get("password_hash")?;
-    let password = request.password;
+    let password = request.password.clone();
     let ok =
         tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(AppError::internal)?;
     if !ok {
         return Err(bad());
     }
+    guard.succeeded(property, &request.username);
     let user_id: String = row.try_get("id")?;
     let display_name: String = row.try_get("display_name")?;
     let role: String = row.try_get("role")?;
@@ -606,56 +613,61 @@ impl FromRequestParts<AppState> for Session {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(missing)?;
-        let token_hash = digest(token);
-        let row = sqlx::query(
-            "SELECT s.user_id, s.device_id, s.property_id, s.expires_at, s.revoked, u.role, u.active, d.revoked AS device_revoked, d.wipe \
-             FROM sessions s JOIN staff_users u ON u.id = s.user_id JOIN devices d ON d.id = s.device_id \
-             WHERE s.token_hash = $1",
-        )
-        .bind(&token_hash)
-        .fetch_optional(state.store.pool())
-        .await?
-        .ok_or_else(|| AppError::unauthorized("invalid_token", "the session token is unknown: sign in again"))?;
-        if row.try_get::<i64, _>("wipe")? != 0 {
-            return Err(wiped());
-        }
-        let expires_at: i64 = row.try_get("expires_at")?;
-        if expires_at <= millis((state.now)()) {
-            return Err(AppError::unauthorized("expired_token", "the session has expired: sign in again"));
-        }
-        let revoked = row.try_get::<i64, _>("revoked")? != 0
-            || row.try_get::<i64, _>("device_revoked")? != 0
-            || row.try_get::<i64, _>("active")? == 0;
-        if revoked {
-            return Err(AppError::unauthorized(
-                "revoked_token",
-                "the session was signed out or revoked: sign in again",
-            ));
-        }
-        let uuid = |column: &str| -> Result<Uuid, AppError> {
-            let text: String = row.try_get(column)?;
-            Uuid::parse_str(&text).map_err(AppError::internal)
-        };
-        let role: String = row.try_get("role")?;
-        let device_id = uuid("device_id")?;
-        state.limiter.check(device_id, &state.metrics)?;
-        Ok(Session {
-            user_id: uuid("user_id")?,
-            device_id,
-            property_id: uuid("property_id")?,
-            role: parse_role(&role).ok_or_else(|| AppError::internal(format_args!("stored role `{role}`")))?,
-            expires_at: DateTime::from_timestamp_millis(expires_at).unwrap_or_default(),
-            token_hash,
-        })
+        let session = session_of(state, digest(token)).await?;
+        state.limiter.check(session.device_id, &state.metrics)?;
+        Ok(session)
     }
 }
 
-/// Revokes the caller's session.
-pub async fn sign_out(store: &Store, session: &Session) -> Result<(), AppError> {
+/// The session of a token (by its digest) if it still holds: not expired, not signed
+/// out, its user active, its device neither revoked nor wiped. A request checks it
+/// once; a live stream checks it again as it runs.
+pub async fn session_of(state: &AppState, token_hash: String) -> Result<Session, AppError> {
+    let row = sqlx::query(
+        "SELECT s.user_id, s.device_id, s.property_id, s.expires_at, s.revoked, u.role, u.active, d.revoked AS device_revoked, d.wipe \
+         FROM sessions s JOIN staff_users u ON u.id = s.user_id JOIN devices d ON d.id = s.device_id \
+         WHERE s.token_hash = $1",
+    )
+    .bind(&token_hash)
+    .fetch_optional(state.store.pool())
+    .await?
+    .ok_or_else(|| AppError::unauthorized("invalid_token", "the session token is unknown: sign in again"))?;
+    if row.try_get::<i64, _>("wipe")? != 0 {
+        return Err(wiped());
+    }
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if expires_at <= millis((state.now)()) {
+        return Err(AppError::unauthorized("expired_token", "the session has expired: sign in again"));
+    }
+    let revoked = row.try_get::<i64, _>("revoked")? != 0
+        || row.try_get::<i64, _>("device_revoked")? != 0
+        || row.try_get::<i64, _>("active")? == 0;
+    if revoked {
+        return Err(AppError::unauthorized("revoked_token", "the session was signed out or revoked: sign in again"));
+    }
+    let uuid = |column: &str| -> Result<Uuid, AppError> {
+        let text: String = row.try_get(column)?;
+        Uuid::parse_str(&text).map_err(AppError::internal)
+    };
+    let role: String = row.try_get("role")?;
+    Ok(Session {
+        user_id: uuid("user_id")?,
+        device_id: uuid("device_id")?,
+        property_id: uuid("property_id")?,
+        role: parse_role(&role).ok_or_else(|| AppError::internal(format_args!("stored role `{role}`")))?,
+        expires_at: DateTime::from_timestamp_millis(expires_at).unwrap_or_default(),
+        token_hash,
+    })
+}
+
+/// Revokes the caller's session; its live streams on this process end now (on other
+/// processes, at their next check of the session).
+pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
     sqlx::query("UPDATE sessions SET revoked = 1 WHERE token_hash = $1")
         .bind(&session.token_hash)
-        .execute(store.pool())
+        .execute(state.store.pool())
         .await?;
+    state.live.signed_out(&session.token_hash);
     Ok(())
 }
 

@@ -24,12 +24,14 @@ use uuid::Uuid;
 use crate::limits::{DeviceLimiter, RateLimit};
 use crate::live::Live;
 use crate::metrics::Metrics;
+use crate::throttle::{EnrollLimits, EnrollThrottle, SignInGuard, SignInLimits};
 
 pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod backup;
 pub mod conflicts;
+pub mod connections;
 pub mod error;
 pub mod history;
 pub mod limits;
@@ -41,6 +43,7 @@ pub mod pull;
 pub mod push;
 pub mod settings;
 pub mod store;
+pub mod throttle;
 pub mod tls;
 pub mod updates;
 
@@ -66,15 +69,34 @@ pub struct Config {
     pub live_channel: String,
     /// Requests per second (and burst) of one device.
     pub rate_limit: RateLimit,
+    /// When wrong passwords lock an account or a device.
+    pub sign_in: SignInLimits,
+    /// Enrollment attempts allowed per source address and in all.
+    pub enroll: EnrollLimits,
     /// Test hook: how long a push waits after its commit before answering, so a
     /// test can cut the connection between the two. Zero in production.
     pub answer_delay: Duration,
     /// The folder of app releases offered to the desks (`updates.dir`; see
     /// [`updates`]); none: no updates are offered.
     pub updates_dir: Option<std::path::PathBuf>,
-    /// Whether the server serves HTTPS itself (the scheme of the URLs it hands out when
-    /// no reverse proxy says otherwise).
+    /// Whether the server serves HTTPS itself (the scheme of the listen address when
+    /// no public URL is set).
     pub https: bool,
+    /// The address the desks reach the server at (`server.public_url`), for the URLs
+    /// it hands out; none: the listen address. Never taken from a request's `Host`
+    /// header, which any client writes.
+    pub public_url: Option<String>,
+    /// Longest a client may take to send a request's headers; an idle HTTP/1
+    /// connection waiting for its next request is bounded by it too.
+    pub header_read_timeout: Duration,
+    /// Longest a connection may send and receive nothing before it is closed.
+    pub idle_timeout: Duration,
+    /// Most live streams one device may hold open at once (429 past it).
+    pub live_streams_per_device: usize,
+    /// How often a live stream checks that its session still holds (signed out,
+    /// device revoked or wiped, possibly by another process); it also checks at every
+    /// change it announces.
+    pub live_session_check: Duration,
 }
 
 impl Default for Config {
@@ -90,9 +112,16 @@ impl Default for Config {
             // second; the propagation benchmark: ~35 a second); the burst absorbs a
             // reconnect's pull pages.
             rate_limit: RateLimit { per_second: 100, burst: 300 },
+            sign_in: SignInLimits::default(),
+            enroll: EnrollLimits::default(),
             answer_delay: Duration::ZERO,
             updates_dir: None,
             https: false,
+            public_url: None,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
+            live_streams_per_device: 4,
+            live_session_check: Duration::from_secs(15),
         }
     }
 }
@@ -113,6 +142,8 @@ pub struct AppState {
     pub live: Live,
     pub metrics: Arc<Metrics>,
     pub limiter: DeviceLimiter,
+    pub sign_in_guard: Arc<SignInGuard>,
+    pub enroll_throttle: EnrollThrottle,
 }
 
 impl AppState {
@@ -122,6 +153,8 @@ impl AppState {
             store,
             clock: Arc::new(Mutex::new(Clock::new(SERVER_NODE))),
             limiter: DeviceLimiter::new(config.rate_limit),
+            sign_in_guard: Arc::new(SignInGuard::new(config.sign_in)),
+            enroll_throttle: EnrollThrottle::new(config.enroll),
             config: Arc::new(config),
             now: Utc::now,
             live: Live::default(),
@@ -148,21 +181,34 @@ impl AppState {
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes. On PostgreSQL it first
-/// listens for the other processes' changes, so live streams hear of them all.
+/// Serves the API over plain HTTP on `listener` until `shutdown` completes (then
+/// lets open requests finish for a few seconds), with the header-read and idle
+/// timeouts of [`connections`]. On PostgreSQL it first listens for the other
+/// processes' changes, so live streams hear of them all.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     prepare(&state).await?;
-    let live = state.live.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Requests in flight finish; the live streams, which never would, end now.
-        live.close();
-    };
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let state = addressed(state, listener.local_addr()?, false);
+    let idle = connections::IdleAcceptor { timeout: state.config.idle_timeout };
+    let server = axum_server::from_tcp(listener.into_std()?)?.acceptor(idle);
+    connections::prepared(server, &state, shutdown)
+        .serve(router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
+}
+
+/// `state` for a server listening on `addr`: without a public URL set, the URLs it
+/// hands out name the address it listens on (never a request's `Host` header).
+pub(crate) fn addressed(mut state: AppState, addr: std::net::SocketAddr, https: bool) -> AppState {
+    if state.config.public_url.is_none() {
+        let scheme = if https || state.config.https { "https" } else { "http" };
+        let mut config = (*state.config).clone();
+        config.public_url = Some(format!("{scheme}://{addr}"));
+        state.config = Arc::new(config);
+    }
+    state
 }
 
 /// What a server process does before it answers: resume the clock, and on

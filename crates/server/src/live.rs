@@ -7,6 +7,12 @@
 //! when it commits), and each process listens on the deployment's channel and
 //! re-broadcasts what the others committed. The stream carries only sequence
 //! numbers: what changed is read with a pull, with the reader's permissions.
+//!
+//! A stream lives no longer than its session: it ends when the session expires, is
+//! signed out (at once on this process), or its device is revoked or wiped (the
+//! admin command may run in another process, so each stream checks its session
+//! again at every change it announces and every `live_session_check`). A device
+//! holds at most `live_streams_per_device` streams on one process.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -19,6 +25,9 @@ use sqlx::AnyConnection;
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
+use crate::AppState;
+use crate::auth::{self, Session};
+use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::store::{Backend, Store};
 
@@ -38,11 +47,21 @@ pub struct Live {
     /// Set when the server shuts down: every stream ends, so the graceful shutdown
     /// does not wait for devices that would stay connected for hours.
     closing: Arc<watch::Sender<bool>>,
+    /// Digests of the tokens signed out on this process, so their streams end at once.
+    signed_out: broadcast::Sender<Arc<str>>,
+    /// Open streams per device, for the cap.
+    streams: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
 
 impl Default for Live {
     fn default() -> Self {
-        Live { senders: Arc::default(), origin: Uuid::now_v7(), closing: Arc::new(watch::channel(false).0) }
+        Live {
+            senders: Arc::default(),
+            origin: Uuid::now_v7(),
+            closing: Arc::new(watch::channel(false).0),
+            signed_out: broadcast::channel(CHANNEL_CAPACITY).0,
+            streams: Arc::default(),
+        }
     }
 }
 
@@ -59,6 +78,23 @@ impl Live {
         async move {
             let _ = closing.wait_for(|closed| *closed).await;
         }
+    }
+
+    /// Ends this process's streams of the session whose token has digest `token_hash`.
+    pub fn signed_out(&self, token_hash: &str) {
+        // No stream listening is not an error.
+        let _ = self.signed_out.send(Arc::from(token_hash));
+    }
+
+    /// One more stream of `device`, unless it holds `cap` already.
+    fn open(&self, device: Uuid, cap: usize) -> Option<Opened> {
+        let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let open = streams.entry(device).or_default();
+        if *open >= cap {
+            return None;
+        }
+        *open += 1;
+        Some(Opened { streams: self.streams.clone(), device })
     }
 
     /// Subscribes to `property`'s new sequence numbers.
@@ -137,6 +173,25 @@ impl Live {
     }
 }
 
+/// One open stream of a device, counted in the metrics and against the device's
+/// cap for as long as it lives.
+struct Opened {
+    streams: Arc<Mutex<HashMap<Uuid, usize>>>,
+    device: Uuid,
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(open) = streams.get_mut(&self.device) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                streams.remove(&self.device);
+            }
+        }
+    }
+}
+
 /// Counts a connected stream in the metrics for as long as it lives.
 struct Connected(Arc<Metrics>);
 
@@ -153,38 +208,111 @@ impl Drop for Connected {
     }
 }
 
-/// The event stream of one subscriber: a `change` event `{"seq": n}` per new
-/// sequence (never one it sent already), and keep-alive comments. It ends when the
-/// session expires (`lasts`), so the device signs in again and reconnects, and when
-/// the server shuts down (`closed`, from [`Live::closed`]).
-pub fn stream(
-    closed: impl Future<Output = ()> + Send + 'static,
-    receiver: broadcast::Receiver<u64>,
-    metrics: Arc<Metrics>,
-    keep_alive: Duration,
-    lasts: Duration,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let end = tokio::time::Instant::now() + lasts;
-    let closed = Box::pin(closed);
-    let state = (receiver, 0_u64, Connected::new(metrics), closed);
-    let events =
-        futures_util::stream::unfold(state, move |(mut receiver, mut last, connected, mut closed)| async move {
-            loop {
-                let received = tokio::select! {
-                    received = receiver.recv() => received,
-                    () = tokio::time::sleep_until(end) => return None,
-                    () = &mut closed => return None,
-                };
-                match received {
-                    Ok(seq) if seq > last => {
-                        last = seq;
-                        let event = Event::default().event("change").data(format!("{{\"seq\":{seq}}}"));
-                        return Some((Ok(event), (receiver, last, connected, closed)));
+/// What a stream carries from one event to the next.
+struct Open {
+    state: AppState,
+    token_hash: String,
+    changes: broadcast::Receiver<u64>,
+    signed_out: broadcast::Receiver<Arc<str>>,
+    closed: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    check: tokio::time::Interval,
+    end: tokio::time::Instant,
+    /// The last sequence sent (never one twice).
+    last: u64,
+    _opened: Opened,
+    _connected: Connected,
+}
+
+impl Open {
+    /// Whether the session still holds. Only a refusal of the session ends the
+    /// stream: a database that does not answer for a moment does not drop every
+    /// desk's stream at once.
+    async fn holds(state: &AppState, token_hash: &str) -> bool {
+        match auth::session_of(state, token_hash.to_owned()).await {
+            Ok(_) => true,
+            Err(err) => err.status != axum::http::StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The next `change` event, or `None` when the stream ends.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            tokio::select! {
+                received = self.changes.recv() => match received {
+                    Ok(seq) if seq > self.last => {
+                        if !Open::holds(&self.state, &self.token_hash).await {
+                            return None;
+                        }
+                        self.last = seq;
+                        return Some(Event::default().event("change").data(format!("{{\"seq\":{seq}}}")));
                     }
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                gone = self.signed_out.recv() => match gone {
+                    Ok(hash) if *hash == *self.token_hash => return None,
+                    Ok(_) => {}
+                    // Sign-outs were missed: ask the database.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        if !Open::holds(&self.state, &self.token_hash).await {
+                            return None;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = self.check.tick() => {
+                    if !Open::holds(&self.state, &self.token_hash).await {
+                        return None;
+                    }
                 }
+                () = tokio::time::sleep_until(self.end) => return None,
+                () = &mut self.closed => return None,
             }
-        });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive).text("keep-alive"))
+        }
+    }
+}
+
+/// The event stream of `session`: a `change` event `{"seq": n}` per new sequence of
+/// its property, and keep-alive comments, until the session ends or the server shuts
+/// down. Refused with 429 when the device holds its cap of streams already.
+pub fn stream(
+    state: &AppState,
+    session: Session,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, AppError> {
+    let cap = state.config.live_streams_per_device;
+    let Some(opened) = state.live.open(session.device_id, cap) else {
+        state.metrics.live_refused.inc();
+        let mut err = AppError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            format!(
+                "this device has {cap} live streams open already, the most one device may hold: close one before opening another"
+            ),
+        );
+        err.retry_after = Some(state.config.live_keep_alive.as_secs().max(1));
+        return Err(err);
+    };
+    let lasts = (session.expires_at - (state.now)()).to_std().unwrap_or_default();
+    let mut check = tokio::time::interval_at(
+        tokio::time::Instant::now() + state.config.live_session_check,
+        state.config.live_session_check,
+    );
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let open = Open {
+        changes: state.live.subscribe(session.property_id),
+        signed_out: state.live.signed_out.subscribe(),
+        closed: Box::pin(state.live.closed()),
+        check,
+        end: tokio::time::Instant::now() + lasts,
+        last: 0,
+        _opened: opened,
+        _connected: Connected::new(state.metrics.clone()),
+        state: state.clone(),
+        token_hash: session.token_hash,
+    };
+    let events = futures_util::stream::unfold(open, |mut open| async move {
+        let event = open.next().await?;
+        Some((Ok(event), open))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(state.config.live_keep_alive).text("keep-alive")))
 }

@@ -56,6 +56,11 @@ struct ServeFlags {
     /// PEM private key of --tls-cert [file: tls.key].
     #[arg(long, env = "FRONTDESK_TLS_KEY")]
     tls_key: Option<PathBuf>,
+    /// The address the desks reach this server at, e.g. https://frontdesk.hotel.example,
+    /// for the URLs it hands out (update downloads) [file: server.public_url; default:
+    /// the listen address; never a request's Host header].
+    #[arg(long, env = "FRONTDESK_PUBLIC_URL", value_parser = settings_check(settings::check_public_url))]
+    public_url: Option<String>,
     /// Log filter, e.g. info or warn,frontdesk_server=debug; RUST_LOG wins over it
     /// [file: server.log_level; default: info].
     #[arg(long, env = "FRONTDESK_LOG_LEVEL", value_parser = settings_check(settings::check_log_level))]
@@ -76,6 +81,17 @@ struct ServeFlags {
     /// Most mutations in one push [file: limits.max_batch; default: 1000].
     #[arg(long, env = "FRONTDESK_MAX_BATCH", value_parser = within(ranges::MAX_BATCH))]
     max_batch: Option<u32>,
+    /// Seconds a client may take to send a request's headers, and an idle HTTP/1
+    /// connection to start its next request [file: limits.header_read_timeout_secs; default: 10].
+    #[arg(long, env = "FRONTDESK_HEADER_READ_TIMEOUT_SECS", value_parser = within(ranges::HEADER_READ_TIMEOUT_SECS))]
+    header_read_timeout_secs: Option<u32>,
+    /// Seconds a connection may send and receive nothing before it is closed [file:
+    /// limits.idle_timeout_secs; default: 120].
+    #[arg(long, env = "FRONTDESK_IDLE_TIMEOUT_SECS", value_parser = within(ranges::IDLE_TIMEOUT_SECS))]
+    idle_timeout_secs: Option<u32>,
+    /// Most live streams one device may hold open [file: limits.live_streams_per_device; default: 4].
+    #[arg(long, env = "FRONTDESK_LIVE_STREAMS_PER_DEVICE", value_parser = within(ranges::LIVE_STREAMS_PER_DEVICE))]
+    live_streams_per_device: Option<u32>,
     /// Hours a staff session lasts [file: sessions.session_hours; default: 12].
     #[arg(long, env = "FRONTDESK_SESSION_HOURS", value_parser = within(ranges::SESSION_HOURS))]
     session_hours: Option<u32>,
@@ -287,6 +303,10 @@ impl ServeFlags {
             rate_limit: self.rate_limit,
             rate_burst: self.rate_burst,
             updates_dir: self.updates_dir.clone(),
+            public_url: self.public_url.clone(),
+            header_read_timeout_secs: self.header_read_timeout_secs,
+            idle_timeout_secs: self.idle_timeout_secs,
+            live_streams_per_device: self.live_streams_per_device,
             ..Settings::default()
         }
     }

@@ -33,6 +33,12 @@ pub struct Metrics {
     pub live_devices: Gauge,
     /// Requests refused by the per-device rate limit.
     pub rate_limited: Counter,
+    /// Live streams refused because their device held its cap of streams.
+    pub live_refused: Counter,
+    /// Sign-ins refused while locked, by what is locked: `account` or `device`.
+    pub sign_in_locked: Family<Labels, Counter>,
+    /// Enrollments refused by their throttle, by which: `address` or `global`.
+    pub enroll_throttled: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -45,6 +51,9 @@ impl Default for Metrics {
         let pull_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 15));
         let live_devices = Gauge::default();
         let rate_limited = Counter::default();
+        let live_refused = Counter::default();
+        let sign_in_locked = Family::<Labels, Counter>::default();
+        let enroll_throttled = Family::<Labels, Counter>::default();
         registry.register("pushes", "Push requests committed", pushes.clone());
         registry.register("mutations", "Pushed mutations by result", mutations.clone());
         registry.register("conflicts", "Conflicts raised, by kind", conflicts.clone());
@@ -55,7 +64,33 @@ impl Default for Metrics {
             "Requests refused by the per-device rate limit",
             rate_limited.clone(),
         );
-        Metrics { registry, pushes, mutations, conflicts, pull_seconds, live_devices, rate_limited }
+        registry.register(
+            "live_streams_refused",
+            "Live streams refused because the device holds its cap of streams",
+            live_refused.clone(),
+        );
+        registry.register(
+            "sign_in_locked",
+            "Sign-ins refused while the account or the device is locked after wrong passwords",
+            sign_in_locked.clone(),
+        );
+        registry.register(
+            "enroll_throttled",
+            "Enrollments refused by the per-address or the global throttle",
+            enroll_throttled.clone(),
+        );
+        Metrics {
+            registry,
+            pushes,
+            mutations,
+            conflicts,
+            pull_seconds,
+            live_devices,
+            rate_limited,
+            live_refused,
+            sign_in_locked,
+            enroll_throttled,
+        }
     }
 }
 

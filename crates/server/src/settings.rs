@@ -23,6 +23,9 @@ pub struct Settings {
     pub listen: Option<SocketAddr>,
     /// `server.log_level`: a tracing filter (`info`, `frontdesk_server=debug`, …).
     pub log_level: Option<String>,
+    /// `server.public_url`: the address the desks reach the server at, for the URLs
+    /// it hands out (update downloads).
+    pub public_url: Option<String>,
     /// `database.url`: `sqlite://PATH` or `postgres://…`.
     pub database: Option<String>,
     /// `database.live_channel`: the PostgreSQL `NOTIFY` channel of the deployment.
@@ -45,6 +48,13 @@ pub struct Settings {
     pub rate_limit: Option<u32>,
     /// `limits.rate_burst`: requests one device may make in a burst.
     pub rate_burst: Option<u32>,
+    /// `limits.header_read_timeout_secs`: longest a client may take to send a
+    /// request's headers (and an idle HTTP/1 connection to start its next request).
+    pub header_read_timeout_secs: Option<u32>,
+    /// `limits.idle_timeout_secs`: longest a connection may send and receive nothing.
+    pub idle_timeout_secs: Option<u32>,
+    /// `limits.live_streams_per_device`: most live streams one device may hold open.
+    pub live_streams_per_device: Option<u32>,
     /// `updates.dir`: the folder of app releases offered to the desks.
     pub updates_dir: Option<PathBuf>,
 }
@@ -90,6 +100,9 @@ pub mod defaults {
     pub const MAX_BATCH: u32 = 1000;
     pub const RATE_LIMIT: u32 = 100;
     pub const RATE_BURST: u32 = 300;
+    pub const HEADER_READ_TIMEOUT_SECS: u32 = 10;
+    pub const IDLE_TIMEOUT_SECS: u32 = 120;
+    pub const LIVE_STREAMS_PER_DEVICE: u32 = 4;
 }
 
 /// The accepted range of each number, shared by the file and the flags.
@@ -102,15 +115,32 @@ pub mod ranges {
     pub const MAX_BATCH: RangeInclusive<u32> = 1..=100_000;
     pub const RATE_LIMIT: RangeInclusive<u32> = 1..=100_000;
     pub const RATE_BURST: RangeInclusive<u32> = 1..=1_000_000;
+    pub const HEADER_READ_TIMEOUT_SECS: RangeInclusive<u32> = 1..=300;
+    /// At least the live stream's keep-alive interval (15 s), or every idle desk's
+    /// stream would be cut between two keep-alives.
+    pub const IDLE_TIMEOUT_SECS: RangeInclusive<u32> = 20..=86_400;
+    pub const LIVE_STREAMS_PER_DEVICE: RangeInclusive<u32> = 1..=100;
 }
 
 /// Every key of the file, by section.
 const SECTIONS: &[(&str, &[&str])] = &[
-    ("server", &["listen", "log_level"]),
+    ("server", &["listen", "log_level", "public_url"]),
     ("database", &["url", "live_channel"]),
     ("tls", &["cert", "key"]),
     ("sessions", &["session_hours", "enrollment_code_hours"]),
-    ("limits", &["request_timeout_secs", "max_body_mib", "max_batch", "rate_limit", "rate_burst"]),
+    (
+        "limits",
+        &[
+            "request_timeout_secs",
+            "max_body_mib",
+            "max_batch",
+            "rate_limit",
+            "rate_burst",
+            "header_read_timeout_secs",
+            "idle_timeout_secs",
+            "live_streams_per_device",
+        ],
+    ),
     ("updates", &["dir"]),
 ];
 
@@ -194,6 +224,10 @@ impl Settings {
         if let Some(level) = &log_level {
             check_log_level(level).map_err(|message| refuse("server.log_level", message))?;
         }
+        let public_url = text("server", "public_url")?;
+        if let Some(url) = &public_url {
+            check_public_url(url).map_err(|message| refuse("server.public_url", message))?;
+        }
         let database = text("database", "url")?;
         if let Some(url) = &database {
             check_database_url(url).map_err(|message| refuse("database.url", message))?;
@@ -205,6 +239,7 @@ impl Settings {
         Ok(Settings {
             listen,
             log_level,
+            public_url,
             database,
             live_channel,
             tls_cert: text("tls", "cert")?.map(PathBuf::from),
@@ -216,6 +251,9 @@ impl Settings {
             max_batch: number("limits", "max_batch", ranges::MAX_BATCH)?,
             rate_limit: number("limits", "rate_limit", ranges::RATE_LIMIT)?,
             rate_burst: number("limits", "rate_burst", ranges::RATE_BURST)?,
+            header_read_timeout_secs: number("limits", "header_read_timeout_secs", ranges::HEADER_READ_TIMEOUT_SECS)?,
+            idle_timeout_secs: number("limits", "idle_timeout_secs", ranges::IDLE_TIMEOUT_SECS)?,
+            live_streams_per_device: number("limits", "live_streams_per_device", ranges::LIVE_STREAMS_PER_DEVICE)?,
             updates_dir: text("updates", "dir")?.map(PathBuf::from),
         })
     }
@@ -236,6 +274,10 @@ impl Settings {
             max_batch: self.max_batch.or(lower.max_batch),
             rate_limit: self.rate_limit.or(lower.rate_limit),
             rate_burst: self.rate_burst.or(lower.rate_burst),
+            header_read_timeout_secs: self.header_read_timeout_secs.or(lower.header_read_timeout_secs),
+            idle_timeout_secs: self.idle_timeout_secs.or(lower.idle_timeout_secs),
+            live_streams_per_device: self.live_streams_per_device.or(lower.live_streams_per_device),
+            public_url: self.public_url.or(lower.public_url),
             updates_dir: self.updates_dir.or(lower.updates_dir),
         }
     }
@@ -297,6 +339,13 @@ impl Settings {
             rate_limit: RateLimit { per_second: rate_limit, burst: rate_burst },
             updates_dir: self.updates_dir,
             https: tls.is_some(),
+            public_url: self.public_url.map(|url| url.trim_end_matches('/').to_owned()),
+            header_read_timeout: secs(self.header_read_timeout_secs, defaults::HEADER_READ_TIMEOUT_SECS),
+            idle_timeout: secs(self.idle_timeout_secs, defaults::IDLE_TIMEOUT_SECS),
+            live_streams_per_device: usize::try_from(
+                self.live_streams_per_device.unwrap_or(defaults::LIVE_STREAMS_PER_DEVICE),
+            )
+            .unwrap_or(usize::MAX),
             ..Config::default()
         };
         Ok(ServeSettings {
@@ -309,6 +358,10 @@ impl Settings {
             api,
         })
     }
+}
+
+fn secs(value: Option<u32>, default: u32) -> Duration {
+    Duration::from_secs(u64::from(value.unwrap_or(default)))
 }
 
 /// A value as the file wrote it, for an error message.
@@ -343,6 +396,21 @@ pub fn check_database_url(url: &str) -> Result<(), String> {
             "must start with sqlite:// (one property on one machine) or postgres:// (several processes), got \"{}\"",
             url.split_once("://").map_or(url, |(scheme, _)| scheme)
         ))
+    }
+}
+
+/// The address desks reach the server at: `http://` or `https://`, a host, an
+/// optional port and path prefix, nothing else.
+pub fn check_public_url(url: &str) -> Result<(), String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|rest| rest.split('/').next().unwrap_or_default());
+    let plain = url.bytes().all(|b| b.is_ascii_graphic()) && !url.contains(['?', '#', '@']);
+    match host {
+        Some(host) if !host.is_empty() && plain => Ok(()),
+        _ => Err(format!(
+            "must be the address the desks reach this server at, like \"https://frontdesk.hotel.example\" \
+             (http:// or https://, no query or credentials), got \"{url}\""
+        )),
     }
 }
 
@@ -389,6 +457,7 @@ mod tests {
             [server]
             listen = "0.0.0.0:443"
             log_level = "warn,frontdesk_server=debug"
+            public_url = "https://frontdesk.hotel.example/"
             [database]
             url = "postgres://frontdesk@db/frontdesk"
             live_channel = "chain_changes"
@@ -404,6 +473,9 @@ mod tests {
             max_batch = 500
             rate_limit = 50
             rate_burst = 150
+            header_read_timeout_secs = 5
+            idle_timeout_secs = 60
+            live_streams_per_device = 2
             [updates]
             dir = "/var/lib/frontdesk/updates"
         "#;
@@ -419,6 +491,14 @@ mod tests {
         assert_eq!(served.api.max_batch, 500);
         assert_eq!(served.api.rate_limit, RateLimit { per_second: 50, burst: 150 });
         assert_eq!(served.api.updates_dir.as_deref(), Some(Path::new("/var/lib/frontdesk/updates")));
+        assert_eq!(
+            served.api.public_url.as_deref(),
+            Some("https://frontdesk.hotel.example"),
+            "without its trailing slash, so paths join it cleanly"
+        );
+        assert_eq!(served.api.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(served.api.idle_timeout, Duration::from_secs(60));
+        assert_eq!(served.api.live_streams_per_device, 2);
     }
 
     #[test]
@@ -433,6 +513,10 @@ mod tests {
         assert_eq!(served.api.max_body_bytes, Config::default().max_body_bytes);
         assert_eq!(served.api.session_ttl, Config::default().session_ttl);
         assert_eq!(served.api.request_timeout, Config::default().request_timeout);
+        assert_eq!(served.api.header_read_timeout, Config::default().header_read_timeout);
+        assert_eq!(served.api.idle_timeout, Config::default().idle_timeout);
+        assert_eq!(served.api.live_streams_per_device, Config::default().live_streams_per_device);
+        assert_eq!(served.api.public_url, None, "unset: the listen address is used, never a request's Host");
     }
 
     #[test]
@@ -451,6 +535,10 @@ mod tests {
             ("[database]\nurl = \"\"", "database.url", "empty"),
             ("[database]\nlive_channel = \"my channel\"", "database.live_channel", "identifier"),
             ("[tls]\ncert = 3", "tls.cert", "string"),
+            ("[server]\npublic_url = \"frontdesk.hotel.example\"", "server.public_url", "https://"),
+            ("[server]\npublic_url = \"https://x.example/?a=1\"", "server.public_url", "no query"),
+            ("[limits]\nidle_timeout_secs = 5", "limits.idle_timeout_secs", "from 20"),
+            ("[limits]\nlive_streams_per_device = 0", "limits.live_streams_per_device", "from 1"),
         ] {
             let err = refused(text);
             assert_eq!(err.key.as_deref(), Some(key), "{text:?} is refused for {key}: {err}");

@@ -7,18 +7,14 @@
 //! when two providers end up compiled in.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::connections::{self, IdleAcceptor};
 use crate::settings::TlsFiles;
 use crate::{AppState, router};
-
-/// How long a stop waits for open connections (live streams never end by
-/// themselves) before closing them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Why the certificate or key could not be used; the message names the file.
 #[derive(Debug, thiserror::Error)]
@@ -58,16 +54,13 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     crate::prepare(&state).await?;
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    let live = state.live.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        live.close();
-        stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
-    });
-    axum_server::from_tcp_rustls(listener.into_std()?, tls)?
-        .handle(handle)
-        .serve(router(state).into_make_service())
+    let state = crate::addressed(state, listener.local_addr()?, true);
+    // The idle timeout watches the bytes below TLS, so a stalled handshake is cut too;
+    // the handshake has the header-read timeout's time.
+    let idle = IdleAcceptor { timeout: state.config.idle_timeout };
+    let acceptor = RustlsAcceptor::new(tls).handshake_timeout(state.config.header_read_timeout).acceptor(idle);
+    let server = axum_server::from_tcp(listener.into_std()?)?.acceptor(acceptor);
+    connections::prepared(server, &state, shutdown)
+        .serve(router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }

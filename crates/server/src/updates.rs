@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -281,12 +281,7 @@ pub struct Platform {
 /// `GET /v1/updates/...`: the offer for the calling desk (200), or 204 when it has nothing
 /// to install (or the server offers no updates). A folder whose `release.toml` is wrong
 /// answers 503 and logs why, so the desks carry on and IT sees it in the log.
-pub async fn check(
-    state: &AppState,
-    device_id: Uuid,
-    headers: &HeaderMap,
-    platform: &Platform,
-) -> Result<Response, AppError> {
+pub async fn check(state: &AppState, device_id: Uuid, platform: &Platform) -> Result<Response, AppError> {
     if !TARGETS.contains(&platform.target.as_str()) || !ARCHES.contains(&platform.arch.as_str()) {
         return Err(AppError::unprocessable(
             "invalid_platform",
@@ -328,7 +323,7 @@ pub async fn check(
         bundle: &platform.bundle,
         current: &current,
     };
-    let files_url = format!("{}/v1/updates/files", public_base(headers, state.config.https)?);
+    let files_url = format!("{}/v1/updates/files", public_base(state)?);
     match offer(&dir, &release, &asking, &files_url).map_err(unavailable)? {
         Some(offer) => Ok(Json(offer).into_response()),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -366,27 +361,12 @@ fn unavailable(err: ReleaseError) -> AppError {
     )
 }
 
-/// The server's address as the desk reached it (through a reverse proxy too): the scheme
-/// from `X-Forwarded-Proto`, else HTTPS when the server serves it itself; the host from
-/// `Host`.
-fn public_base(headers: &HeaderMap, https: bool) -> Result<String, AppError> {
-    let forwarded = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    let scheme = match forwarded.as_deref() {
-        Some("https") => "https",
-        Some("http") => "http",
-        _ if https => "https",
-        _ => "http",
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
-        .ok_or_else(|| AppError::bad_request("bad_host", "the request has no usable Host header"))?;
-    Ok(format!("{scheme}://{host}"))
+/// The server's address as the desks reach it: `server.public_url`, else the listen
+/// address ([`crate::serve`] fills it in). Never the request's `Host` or
+/// `X-Forwarded-*` headers: any client writes those, and a desk must not be sent to
+/// download an installer from wherever a forged request named.
+fn public_base(state: &AppState) -> Result<&str, AppError> {
+    state.config.public_url.as_deref().ok_or_else(|| AppError::internal("the server has no public URL"))
 }
 
 #[cfg(test)]

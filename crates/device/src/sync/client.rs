@@ -48,6 +48,9 @@ impl RemoteError {
     }
 }
 
+/// The server's answer to a sign-in while wrong passwords lock the account or device.
+pub const SIGN_IN_LOCKED: &str = "sign_in_locked";
+
 /// A client of one sync server.
 #[derive(Debug, Clone)]
 pub struct ServerClient {
@@ -243,6 +246,9 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response, RemoteE
     });
     Err(match status {
         StatusCode::UNAUTHORIZED => RemoteError::Auth { code, message },
+        // Not a busy server to retry (nor to sign in offline past): the account or the
+        // desk is locked after wrong passwords, and the message says for how long.
+        StatusCode::TOO_MANY_REQUESTS if code == SIGN_IN_LOCKED => RemoteError::Refused { code, message },
         StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => RemoteError::Server(message),
         status if status.is_server_error() => RemoteError::Server(format!("{code}: {message}")),
         _ => RemoteError::Refused { code, message },

@@ -10,7 +10,7 @@ pub mod settings;
 pub mod staleness;
 pub mod worker;
 
-pub use client::{RemoteError, ServerClient};
+pub use client::{RemoteError, SIGN_IN_LOCKED, ServerClient};
 pub use health::{Alert, AlertLevel, Backoff, FailureStreak};
 pub use metered::{Metered, MeteredProbe};
 pub use round::{Phase, Progress, RoundError, RoundReport, sync_round};

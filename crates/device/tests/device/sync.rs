@@ -759,3 +759,24 @@ async fn a_new_desk_shows_every_version_of_a_record_from_the_server() {
     let offline = b.record_history(EntityKind::Guest, guest.id).await.expect("history");
     assert_eq!(offline.iter().map(|line| line.entry.origin.as_str()).collect::<Vec<_>>(), ["local"]);
 }
+
+/// Wrong passwords lock the account on the server; the desk then says so, with when
+/// to try again, and does not sign the user in offline past the lock with the
+/// password it cached.
+#[tokio::test]
+async fn a_locked_account_is_told_when_to_try_again_and_not_signed_in_offline() {
+    let hotel = Hotel::open().await;
+    let desk = hotel.desk("desk-a", "frontdesk").await;
+    desk.sign_out().await;
+    for _ in 0..5 {
+        let err = desk.sign_in("frontdesk", "wrong password").await.expect_err("a wrong password is refused");
+        assert_eq!(err.code(), "bad_credentials", "the first wrong passwords are just wrong");
+    }
+    let err = desk.sign_in("frontdesk", PASSWORD).await.expect_err("the right password is refused while locked");
+    assert_eq!(err.code(), "sign_in_locked", "its own code, for the app: {err}");
+    assert_eq!(
+        err.to_string(),
+        "Too many wrong passwords for this account: try again in 15 minutes",
+        "a message a receptionist understands"
+    );
+}

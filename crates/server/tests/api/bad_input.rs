@@ -296,3 +296,88 @@ async fn a_gzip_bomb_is_refused_without_inflating_it_whole() {
     let health = desk.http.get(desk.url("/v1/health")).send().await.expect("health");
     assert_eq!(health.status(), 200, "the server is unharmed");
 }
+
+/// Every answer that is an error is `{code, message}`, whichever layer made it: a
+/// method an existing endpoint does not take, an address that is no endpoint, a
+/// body encoding the server does not read. A client (or the fuzzer) never has to
+/// guess from an empty body.
+#[tokio::test]
+async fn every_error_is_json_even_from_the_router_and_its_layers() {
+    let server = Server::start().await;
+    let desk = server.device("P1", "desk").await;
+    let cases = [
+        (reqwest::Method::GET, "/v1/push", 405, "method_not_allowed"),
+        (reqwest::Method::PUT, "/v1/health", 405, "method_not_allowed"),
+        (reqwest::Method::DELETE, "/v1/conflicts", 405, "method_not_allowed"),
+        (reqwest::Method::POST, "/v1/live", 405, "method_not_allowed"),
+        (reqwest::Method::PATCH, "/v1/sessions/current", 405, "method_not_allowed"),
+        (reqwest::Method::GET, "/v1/nothing/here", 404, "not_found"),
+        (reqwest::Method::DELETE, "/nothing", 404, "not_found"),
+    ];
+    for (method, path, status, code) in cases {
+        let response =
+            desk.http.request(method.clone(), desk.url(path)).bearer_auth(desk.token()).send().await.expect("request");
+        assert_eq!(response.status(), status, "{method} {path}");
+        if status == 405 {
+            assert!(response.headers().contains_key("allow"), "{method} {path}: a 405 still says which methods work");
+        }
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(body["code"], json!(code), "{method} {path}: a JSON error with its code, not an empty body");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{method} {path}: and a message: {body}");
+    }
+
+    // Refused by the decompression layer, below every handler.
+    let response = desk
+        .http
+        .post(desk.url("/v1/pull"))
+        .bearer_auth(desk.token())
+        .header("content-type", "application/json")
+        .header("content-encoding", "zstd-of-my-own")
+        .body("{}")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 415, "an encoding the server does not read is refused");
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(body["code"], json!("unsupported_media_type"), "with a JSON error: {body}");
+}
+
+/// Every body and query the server takes refuses a field it does not know, so a
+/// typo or a field meant for a newer server is an error, never silently ignored.
+#[tokio::test]
+async fn every_request_type_refuses_unknown_fields() {
+    let server = Server::start().await;
+    let desk = server.device("P1", "desk").await;
+    let credential = format!("{}:{}", desk.enrollment.device_id, desk.enrollment.device_secret);
+    let some_id = "00000000-0000-0000-0000-000000000001";
+    let cases: [(&str, String, Value); 5] = [
+        ("/v1/enroll", String::new(), json!({"code": "AAAA-BBBB-CCCC", "device_name": "x", "admin": true})),
+        ("/v1/sessions", String::new(), json!({"username": "desk", "password": "x", "remember": true})),
+        ("/v1/pull", String::new(), json!({"protocol": 1, "since": 3})),
+        ("/v1/push", String::new(), json!({"protocol": 1, "mutations": [], "force": true})),
+        (
+            "/v1/records/guest/{id}/restore",
+            some_id.to_owned(),
+            json!({"version": 1, "as_user": "00000000-0000-0000-0000-000000000002"}),
+        ),
+    ];
+    for (path, id, body) in cases {
+        let path = path.replace("{id}", &id);
+        let response = desk
+            .http
+            .post(desk.url(&path))
+            .bearer_auth(desk.token())
+            .header(sync_core::protocol::DEVICE_HEADER, &credential)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 422, "{path}: an unknown field is refused");
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(answer["code"], json!("invalid_body"), "{path}: {answer}");
+    }
+    let response = desk.get("/v1/conflicts?status=open&colour=red").await;
+    assert_eq!(response.status(), 400, "an unknown query parameter is refused");
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(answer["code"], json!("bad_query"), "{answer}");
+}

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use frontdesk_server::Config;
+use serde_json::{Value, json};
 use sync_core::EntityKind;
 use uuid::Uuid;
 
 use crate::metrics::metric;
-use crate::support::{Server, guest_fields, on_postgres, version_of};
+use crate::support::{LiveStream, Server, guest_fields, on_postgres, version_of};
 
 #[tokio::test]
 async fn a_push_wakes_the_propertys_live_streams_and_no_other_propertys() {
@@ -108,4 +109,102 @@ async fn a_shutdown_ends_the_live_streams_and_the_server_stops() {
     let stopped = tokio::time::timeout(Duration::from_secs(5), running).await;
     assert!(matches!(stopped, Ok(Ok(Ok(())))), "the server stopped cleanly with a stream open: {stopped:?}");
     assert_eq!(live.next_change(Duration::from_secs(1)).await, None, "the stream ended");
+}
+
+/// Signing out ends the session's live streams at once: a desk whose receptionist
+/// signed out hears nothing more of the property; another session's stream goes on.
+#[tokio::test]
+async fn a_live_stream_ends_when_its_session_is_signed_out() {
+    // The periodic check is far off: the sign-out itself must end the stream.
+    let config = Config {
+        live_session_check: Duration::from_secs(600),
+        live_keep_alive: Duration::from_millis(200),
+        ..Config::default()
+    };
+    let server = Server::start_with(config).await;
+    let desk = server.device("P1", "desk").await;
+    let desk2 = server.device("P1", "desk2").await;
+    let mut stream = desk.live_on(&server.base).await;
+    let mut other = desk2.live_on(&server.base).await;
+
+    let response = desk.http.delete(desk.url("/v1/sessions/current")).bearer_auth(desk.token()).send().await;
+    assert_eq!(response.expect("sign-out").status(), 204, "the desk signs out");
+    let started = std::time::Instant::now();
+    assert_eq!(stream.next_change(Duration::from_secs(5)).await, None, "the signed-out session's stream ends");
+    assert!(started.elapsed() < Duration::from_secs(2), "at once, not at a later check: {:?}", started.elapsed());
+    assert_still_open(&mut other, "another session's stream goes on").await;
+}
+
+/// The stream is open: a keep-alive or an event comes, not its end.
+async fn assert_still_open(stream: &mut LiveStream, why: &str) {
+    assert!(stream.next(Duration::from_secs(2)).await.is_some(), "{why}");
+}
+
+/// A device revoked from the admin command line (possibly another process, which
+/// cannot wake this one's streams) loses its live stream at the stream's next check
+/// of its session, with `--wipe` as without.
+#[tokio::test]
+async fn a_live_stream_ends_when_its_device_is_revoked_or_wiped() {
+    for wipe in [false, true] {
+        let config = Config {
+            live_session_check: Duration::from_millis(200),
+            live_keep_alive: Duration::from_millis(200),
+            ..Config::default()
+        };
+        let server = Server::start_with(config).await;
+        let tablet = server.device("P1", "house").await;
+        let desk = server.device("P1", "desk").await;
+        let mut lost = tablet.live_on(&server.base).await;
+        let mut kept = desk.live_on(&server.base).await;
+        assert_still_open(&mut lost, "the tablet's stream is open before the revocation").await;
+
+        let device = tablet.enrollment.device_id.to_string();
+        frontdesk_server::auth::revoke_device(&server.store, "P1", &device, wipe, "x", chrono::Utc::now())
+            .await
+            .expect("revoked");
+        let started = std::time::Instant::now();
+        let mut ended = false;
+        while started.elapsed() < Duration::from_secs(5) {
+            if lost.next(Duration::from_secs(5)).await.is_none() {
+                ended = true;
+                break;
+            }
+        }
+        assert!(ended, "wipe {wipe}: the revoked device's stream ends");
+        assert!(started.elapsed() < Duration::from_secs(2), "wipe {wipe}: at its next check: {:?}", started.elapsed());
+        assert_still_open(&mut kept, "the other desk's stream goes on").await;
+    }
+}
+
+/// One device holds a few live streams at most (a window each); one more is refused
+/// with a clear 429, and a closed stream frees its place. Other devices are not
+/// counted against it.
+#[tokio::test]
+async fn a_device_holds_at_most_its_cap_of_live_streams() {
+    let config = Config { live_streams_per_device: 2, ..Config::default() };
+    let server = Server::start_with(config).await;
+    let desk = server.device("P1", "desk").await;
+    let desk2 = server.device("P1", "desk2").await;
+    let first = desk.live_on(&server.base).await;
+    let _second = desk.live_on(&server.base).await;
+
+    let refused = desk.get("/v1/live").await;
+    assert_eq!(refused.status(), 429, "a third stream of one device is refused");
+    assert!(refused.headers().contains_key("retry-after"), "with when to retry");
+    let body: Value = refused.json().await.expect("a JSON error");
+    assert_eq!(body["code"], json!("too_many_streams"), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains('2')), "the message says the cap: {body}");
+    assert!(metric(&desk, "frontdesk_live_streams_refused_total").await >= 1.0, "refusals are counted");
+    let _other_device = desk2.live_on(&server.base).await;
+
+    drop(first);
+    let mut reopened = false;
+    for _ in 0..50 {
+        if desk.get("/v1/live").await.status() == 200 {
+            reopened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reopened, "a closed stream frees its place");
 }

@@ -72,15 +72,52 @@ async fn an_older_desk_is_offered_the_release_and_downloads_its_installer() {
     for path in ["linux/x86_64/deb/0.2.0", "linux/x86_64/deb/0.3.1", "windows/x86_64/nsis/0.1.0"] {
         assert_eq!(check(&desk, path).await.status(), 204, "{path}");
     }
-    // Behind a reverse proxy that terminates TLS, the download URL is https.
-    let proxied = as_desk(&desk, &server.url("/v1/updates/linux/x86_64/deb/0.1.0"))
+}
+
+/// An update check whose request names another host, by every header a client may forge.
+async fn forged(desk: &Device, url: &str) -> Offer {
+    let response = as_desk(desk, url)
         .await
+        .header("Host", "evil.example")
         .header("X-Forwarded-Proto", "https")
+        .header("X-Forwarded-Host", "evil.example")
         .send()
         .await
         .expect("check");
-    let offer: Offer = proxied.json().await.expect("an offer");
-    assert!(offer.url.starts_with("https://"), "{}", offer.url);
+    assert_eq!(response.status(), 200, "the desk is offered the release");
+    response.json::<Offer>().await.expect("an offer")
+}
+
+/// A request that names another host (a forged `Host`, a forwarded scheme) cannot
+/// send the desk to download its installer from there: the URL is the server's own,
+/// the configured public address or, without one, the address it listens on.
+#[tokio::test]
+async fn the_download_url_is_the_servers_own_whatever_host_the_request_names() {
+    let folder = tempfile::tempdir().expect("a temp dir");
+    release_folder(folder.path(), 100);
+    let server = server_with_updates(folder.path()).await;
+    let desk = server.device("P1", "house").await;
+    let offer = forged(&desk, &server.url("/v1/updates/linux/x86_64/deb/0.1.0")).await;
+    assert_eq!(
+        offer.url,
+        server.url(&format!("/v1/updates/files/{INSTALLER}")),
+        "without a public URL set, the listen address, not the Host header"
+    );
+    drop(server);
+
+    let config = Config {
+        updates_dir: Some(folder.path().to_owned()),
+        public_url: Some("https://frontdesk.hotel.example".into()),
+        ..Config::default()
+    };
+    let server = Server::start_with(config).await;
+    let desk = server.device("P1", "house").await;
+    let offer = forged(&desk, &server.url("/v1/updates/linux/x86_64/deb/0.1.0")).await;
+    assert_eq!(
+        offer.url,
+        format!("https://frontdesk.hotel.example/v1/updates/files/{INSTALLER}"),
+        "the configured public address, whatever the request says"
+    );
 }
 
 #[tokio::test]
