@@ -490,15 +490,25 @@ impl Action<'_> {
     }
 
     /// Buffers the outbox entry and the history line of a mutation.
-    /// Every mutation passes the role check the server applies to it
-    /// ([`sync_core::access::check_write`]), so nothing saved here is refused there.
+    /// Every mutation passes the write gate the server applies to it
+    /// ([`sync_core::gate::admit`]: author, role, property, lifecycle, limits), so
+    /// nothing saved here is refused there.
     fn append(&mut self, mutation: &Mutation, before: Option<String>, after: Option<String>) -> Result<()> {
-        sync_core::access::check_write(self.session.role, mutation).map_err(|why| {
-            let mut why = why;
+        let actor = sync_core::gate::Actor {
+            property_id: self.session.property_id,
+            device_id: self.session.device_id,
+            user_id: self.session.user_id,
+            role: self.session.role,
+        };
+        sync_core::gate::admit(&actor, &mut mutation.clone(), None, self.session.today).map_err(|refusal| {
+            let mut why = refusal.message;
             if let Some(first) = why.get_mut(0..1) {
                 first.make_ascii_uppercase();
             }
-            Error::NotAllowed(why)
+            match refusal.category {
+                sync_core::protocol::RejectCategory::Permission => Error::NotAllowed(why),
+                _ => Error::rule(why),
+            }
         })?;
         let kind = mutation.entity;
         self.writes.push(Write {
