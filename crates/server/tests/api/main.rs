@@ -11,6 +11,7 @@ mod deploy;
 mod domain;
 mod faults;
 mod gate;
+mod gate_props;
 mod history;
 mod limits;
 mod live;
