@@ -13,6 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 use sync_core::conflict::{Author, Conflict};
+use sync_core::domain::Role;
+use sync_core::gate::{self, Actor};
 use sync_core::import::{self, Known, NewRecord, Rooms, Stay};
 use sync_core::invariants::{FreeRoom, RuleBreach};
 use sync_core::protocol::{FieldChange, Mutation, Operation};
@@ -42,6 +44,8 @@ pub struct AdminTx<'a> {
     first_seq: u64,
     author: Author,
     now: DateTime<Utc>,
+    /// The property's date now, in its time zone, for the write gate.
+    today: NaiveDate,
 }
 
 impl<'a> AdminTx<'a> {
@@ -68,7 +72,9 @@ impl<'a> AdminTx<'a> {
         let hlc = clock.tick(u64::try_from(store::millis(now)).unwrap_or_default());
         store::save_clock(&mut write.tx, property, hlc).await?;
         let author = Author { device_id: Uuid::nil(), user_id: Uuid::nil(), hlc, at: now };
-        Ok(AdminTx { write, property, backend: store.backend(), first_seq, author, now })
+        let settings = store::property_settings(&mut write.tx, property).await?;
+        let today = crate::push::property_today(&settings.timezone, now);
+        Ok(AdminTx { write, property, backend: store.backend(), first_seq, author, now, today })
     }
 
     /// The connection of the transaction.
@@ -89,6 +95,7 @@ impl<'a> AdminTx<'a> {
         if current.as_ref().is_some_and(|c| !c.deleted && c.fields == fields) {
             return Ok(false);
         }
+        self.admit(entity, id, &fields, current.as_ref().filter(|c| !c.deleted).map(|c| (c.version, &c.fields)))?;
         let version = current.as_ref().map_or(1, |c| c.version + 1);
         let clocks: BTreeMap<String, Hlc> = fields.keys().map(|k| (k.clone(), self.author.hlc)).collect();
         store::write_version(
@@ -110,6 +117,41 @@ impl<'a> AdminTx<'a> {
         )
         .await?;
         Ok(true)
+    }
+
+    /// The write gate for a record an admin command writes, as the property's
+    /// administrator on no desk: the same lifecycle, property and limits as a push.
+    fn admit(
+        &self,
+        entity: EntityKind,
+        id: Uuid,
+        fields: &Fields,
+        current: Option<(u64, &Fields)>,
+    ) -> Result<(), AdminError> {
+        let actor =
+            Actor { property_id: self.property, device_id: Uuid::nil(), user_id: Uuid::nil(), role: Role::Manager };
+        let changes = fields
+            .iter()
+            .filter(|(name, value)| current.is_none_or(|(_, record)| record.get(*name) != Some(*value)))
+            .map(|(name, value)| {
+                let base = current.and_then(|(_, record)| record.get(name)).cloned().unwrap_or(Value::Null);
+                (name.clone(), FieldChange { base, value: value.clone() })
+            })
+            .collect();
+        let mut mutation = Mutation {
+            id: Uuid::nil(),
+            idempotency_key: format!("admin:{id}"),
+            entity,
+            record_id: id,
+            op: if current.is_some() { Operation::Update } else { Operation::Insert },
+            base_version: current.map(|(version, _)| version),
+            changes,
+            hlc: self.author.hlc,
+            device_id: Uuid::nil(),
+            user_id: Uuid::nil(),
+        };
+        gate::admit(&actor, &mut mutation, current.map(|(_, record)| record), self.today)
+            .map_err(|refusal| AdminError::Invalid(format!("{entity} {id}: {}", refusal.message)))
     }
 
     /// Commits; on PostgreSQL the running servers hear of the new changes.
@@ -232,9 +274,9 @@ pub async fn seed_demo(store: &Store, options: &DemoOptions<'_>, now: DateTime<U
 
     let mut users = Vec::new();
     for (username, display, role) in [
-        ("manager", "Marta Manager", sync_core::domain::Role::Manager),
-        ("frontdesk", "Filipe Front Desk", sync_core::domain::Role::FrontDesk),
-        ("housekeeping", "Helena Housekeeping", sync_core::domain::Role::Housekeeping),
+        ("manager", "Marta Manager", Role::Manager),
+        ("frontdesk", "Filipe Front Desk", Role::FrontDesk),
+        ("housekeeping", "Helena Housekeeping", Role::Housekeeping),
     ] {
         let user = NewUser { property_code: code, username, display_name: display, role, password: options.password };
         let created = match auth::create_user(store, &user, now).await {
@@ -483,6 +525,9 @@ pub async fn import_reservations(
         id: stay.id,
         fields: stay.fields,
     }));
+    for record in &new {
+        tx.admit(record.entity, record.id, &record.fields, None)?;
+    }
     bulk_insert(&mut tx, &new).await?;
     let now_ms = store::millis(now);
     for conflict in &conflicts {

@@ -190,12 +190,30 @@ async fn imported_reservations_are_all_stored_and_overlaps_become_conflicts() {
 #[tokio::test]
 async fn the_benchmark_data_imports_when_it_is_beside_the_repository() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/data/w4.jsonl.gz");
-    if !path.exists() {
-        eprintln!("skipped: {} is not there", path.display());
-        return;
-    }
+    assert!(path.exists(), "the benchmark data lives in shared/bench/data beside the repository: {}", path.display());
     let server = Server::start().await;
     let report = admin::import_reservations(&server.store, "P1", &path, "x", Utc::now()).await.expect("import");
     assert_eq!(report.reservations, 200, "all 200 W4 reservations are stored");
     assert_eq!(server.count("conflicts").await, i64::try_from(report.conflicts).expect("count"));
+}
+
+#[tokio::test]
+async fn an_import_passes_the_write_gate_and_writes_nothing_when_a_line_breaks_it() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("stays.jsonl");
+    let arrives = (Utc::now() + chrono::Duration::days(5)).date_naive();
+    let departs = arrives + chrono::Duration::days(2);
+    let good = bench_line("g:1", "101", "2026-01-01", "2026-01-03", "a@example.com");
+    let mut in_house_early: Value =
+        serde_json::from_str(&bench_line("g:2", "102", &arrives.to_string(), &departs.to_string(), "b@example.com"))
+            .expect("json");
+    in_house_early["status"] = json!("checked_in");
+    std::fs::write(&path, format!("{good}\n{in_house_early}\n")).expect("file");
+
+    let err = admin::import_reservations(&server.store, "P1", &path, "x", Utc::now())
+        .await
+        .expect_err("a stay checked in five days before it arrives is refused");
+    assert!(err.to_string().contains("before it arrives"), "the refusal says why: {err}");
+    assert_eq!(server.count("records").await, 0, "nothing of the file was written");
 }
