@@ -433,6 +433,7 @@ impl Desk {
         let identity = state.identity.as_ref().ok_or(DeskError::NotEnrolled)?;
         let user = state.user.as_ref().ok_or(DeskError::NotSignedIn)?;
         let now: DateTime<Utc> = (self.clock)();
+        let timezone = self.store.property_timezone(identity.property_id).await?;
         Ok(Session {
             property_id: identity.property_id,
             device_id: identity.device_id,
@@ -440,7 +441,7 @@ impl Desk {
             user_name: user.user.display_name.clone(),
             role: user.role,
             device_prefix: identity.prefix.clone(),
-            today: business_date(now),
+            today: business_date(timezone.as_deref(), now),
             now_ms: u64::try_from(now.timestamp_millis()).unwrap_or(0),
         })
     }
@@ -459,8 +460,13 @@ impl Desk {
 
 /// The property's business date. Devices run in the property's time zone, so the
 /// local calendar date is the business date.
-fn business_date(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&chrono::Local).date_naive()
+/// The property's business date in its time zone, as the server reckons it; before
+/// the first pull brings the property's record, this machine's date.
+fn business_date(timezone: Option<&str>, now: DateTime<Utc>) -> NaiveDate {
+    match timezone {
+        Some(timezone) => sync_core::business_date(timezone, now),
+        None => now.with_timezone(&chrono::Local).date_naive(),
+    }
 }
 
 async fn online_sign_in(

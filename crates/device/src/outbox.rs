@@ -23,8 +23,13 @@ use crate::store::{Store, load, to_json};
 /// postings) are combined as the server will; any other pending value simply stays
 /// on top until the server decides. Edits already contained in the server's record
 /// (`applied`, the mutation that produced it) are not applied twice.
-pub fn rebase(kind: EntityKind, server: &Fields, pending: &[Mutation], applied: Option<Uuid>) -> Fields {
-    let policies = PolicyTable::defaults();
+pub fn rebase(
+    policies: &PolicyTable,
+    kind: EntityKind,
+    server: &Fields,
+    pending: &[Mutation],
+    applied: Option<Uuid>,
+) -> Fields {
     let mut fields = server.clone();
     for mutation in pending.iter().filter(|m| Some(m.id) != applied) {
         for (field, change) in &mutation.changes {
@@ -47,6 +52,24 @@ pub fn rebase(kind: EntityKind, server: &Fields, pending: &[Mutation], applied: 
         }
     }
     fields
+}
+
+/// The property's merge policies, as its synced record carries them (the defaults
+/// before the first pull, or when the property sets none).
+pub(crate) async fn property_policies(conn: &mut SqliteConnection) -> Result<PolicyTable> {
+    let text: Option<String> = sqlx::query_scalar(
+        "SELECT json_extract(fields, '$.policies') FROM records WHERE entity = 'property' AND deleted = 0 LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    Ok(match text {
+        Some(text) => PolicyTable::from_toml(&text).unwrap_or_else(|err| {
+            tracing::warn!(%err, "the property's merge policies do not parse; rebasing with the defaults");
+            PolicyTable::defaults()
+        }),
+        None => PolicyTable::defaults(),
+    })
 }
 
 /// The mutations still in the outbox for one record, oldest first.
@@ -89,7 +112,8 @@ pub(crate) async fn store_server_version(
     applied: Option<Uuid>,
 ) -> Result<()> {
     let pending = pending_for(conn, kind, record_id).await?;
-    let fields = rebase(kind, record, &pending, applied);
+    let policies = property_policies(conn).await?;
+    let fields = rebase(&policies, kind, record, &pending, applied);
     sqlx::query(
         "INSERT INTO records (entity, id, fields, synced, version, deleted, updated_at)
          VALUES (?, ?, ?, ?, ?, 0, COALESCE((SELECT updated_at FROM records WHERE entity = ? AND id = ?), 0))
@@ -416,15 +440,40 @@ mod tests {
             edit(1, &[("quantity", json!(10), json!(8)), ("name", json!("Towel"), json!("Bath towel"))]),
             edit(2, &[("quantity", json!(8), json!(9))]),
         ];
-        let rebased = rebase(EntityKind::InventoryItem, &server(20, "Large towel"), &pending, None);
+        let rebased =
+            rebase(&PolicyTable::defaults(), EntityKind::InventoryItem, &server(20, "Large towel"), &pending, None);
         assert_eq!(rebased["quantity"], 19, "20 on the server, then -2 and +1 from the device");
         assert_eq!(rebased["name"], "Bath towel", "a pending value stays on top until the server decides");
     }
 
     #[test]
+    fn pending_edits_are_rebased_with_the_propertys_policies() {
+        let tags = |v: &[&str]| json!(v);
+        let mut pending = edit(1, &[]);
+        pending.entity = EntityKind::Guest;
+        pending.changes.insert("tags".into(), FieldChange { base: tags(&["vip"]), value: tags(&["vip", "late"]) });
+        let server: Fields = json!({"tags": ["vip", "quiet"]}).as_object().cloned().unwrap_or_default();
+        let merged = rebase(&PolicyTable::defaults(), EntityKind::Guest, &server, std::slice::from_ref(&pending), None);
+        assert_eq!(merged["tags"], tags(&["vip", "quiet", "late"]), "by default tags merge as sets");
+        let policies = PolicyTable::from_toml("[guest]\ntags = \"last_writer_wins\"\n").expect("policies");
+        let rebased = rebase(&policies, EntityKind::Guest, &server, &[pending], None);
+        assert_eq!(
+            rebased["tags"],
+            tags(&["vip", "late"]),
+            "a property that makes tags last-writer-wins: the pending edit stays on top"
+        );
+    }
+
+    #[test]
     fn the_edit_that_made_the_server_record_is_not_applied_twice() {
         let pending = [edit(1, &[("quantity", json!(10), json!(8))])];
-        let rebased = rebase(EntityKind::InventoryItem, &server(8, "Towel"), &pending, Some(Uuid::from_u128(1)));
+        let rebased = rebase(
+            &PolicyTable::defaults(),
+            EntityKind::InventoryItem,
+            &server(8, "Towel"),
+            &pending,
+            Some(Uuid::from_u128(1)),
+        );
         assert_eq!(rebased["quantity"], 8, "the server's record already holds the device's -2");
     }
 }

@@ -15,7 +15,7 @@ use sync_core::schema::{EntityKind, Fields};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::outbox::{pending_for, rebase};
+use crate::outbox::{pending_for, property_policies, rebase};
 use crate::store::{Store, keys, parse_fields, read_meta, to_json, write_meta};
 
 /// What a pulled page did to the store.
@@ -238,7 +238,8 @@ impl Store {
                         applied.rebased += 1;
                         let mutations = pending_for(&mut tx, change.entity, change.record_id).await?;
                         let record = record.fields()?;
-                        state.fields = Some(rebase(change.entity, &record, &mutations, change.mutation_id));
+                        let policies = property_policies(&mut tx).await?;
+                        state.fields = Some(rebase(&policies, change.entity, &record, &mutations, change.mutation_id));
                         state.fields_are_synced = false;
                     } else {
                         // Most of a pull: the server's record as it is, written from the

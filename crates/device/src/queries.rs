@@ -196,6 +196,13 @@ impl Store {
         Ok(load(&self.reader, kind, id).await?.map(|stored| (stored.fields, stored.version)))
     }
 
+    /// The property's time zone, once its record synced to this desk.
+    pub async fn property_timezone(&self, property_id: Uuid) -> Result<Option<String>> {
+        Ok(load(&self.reader, EntityKind::Property, property_id)
+            .await?
+            .and_then(|stored| stored.fields.get("timezone")?.as_str().map(str::to_owned)))
+    }
+
     /// A reservation by id.
     pub async fn reservation(&self, id: Uuid) -> Result<Reservation> {
         self.record(EntityKind::Reservation, id)

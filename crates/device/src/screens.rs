@@ -326,6 +326,7 @@ impl Store {
             name: String::new(),
             timezone: "UTC".into(),
             currency: "EUR".into(),
+            policies: None,
         });
         let mut room_types: Vec<RoomType> = self.all(EntityKind::RoomType).await?;
         room_types.sort_by(|a, b| a.name.cmp(&b.name));

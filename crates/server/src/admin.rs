@@ -191,16 +191,31 @@ fn fields(value: Value) -> Fields {
 
 /// Validates a policy file and stores it as the property's merge policies, used by
 /// every push from then on.
-pub async fn set_policies(store: &Store, property_code: &str, text: &str) -> Result<(), AdminError> {
+pub async fn set_policies(
+    store: &Store,
+    property_code: &str,
+    text: &str,
+    channel: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
     PolicyTable::from_toml(text).map_err(|err| AdminError::Invalid(format!("the policy file is refused: {err}")))?;
-    let done = sqlx::query("UPDATE properties SET policies = $1 WHERE code = $2")
+    let property = property_id(store, property_code)
+        .await?
+        .ok_or_else(|| AdminError::UnknownProperty(property_code.to_owned()))?;
+    let mut tx = AdminTx::begin(store, property, now).await?;
+    sqlx::query("UPDATE properties SET policies = $1 WHERE id = $2")
         .bind(text)
-        .bind(property_code)
-        .execute(store.pool())
+        .bind(property.to_string())
+        .execute(tx.conn())
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(AdminError::UnknownProperty(property_code.to_owned()));
+    // The property's record carries them too, so desks rebase their pending edits
+    // as this server merges them.
+    if let Some(current) = store::load_record(tx.conn(), property, EntityKind::Property, property).await? {
+        let mut fields = current.fields;
+        fields.insert("policies".into(), Value::String(text.to_owned()));
+        tx.upsert(EntityKind::Property, property, fields).await?;
     }
+    tx.commit(channel).await?;
     Ok(())
 }
 

@@ -423,7 +423,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::SetPolicies { property, file, .. } => {
             let text = std::fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
             let store = open(&settings).await?;
-            admin::set_policies(&store, &property, &text).await.map_err(|err| err.to_string())?;
+            admin::set_policies(&store, &property, &text, &live_channel, now).await.map_err(|err| err.to_string())?;
             println!("merge policies of {property} set from {}", file.display());
             store.close().await;
         }

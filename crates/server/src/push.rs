@@ -872,13 +872,10 @@ fn redact_outcome(role: Role, entity: EntityKind, outcome: &mut Outcome) {
 
 /// The date at `now` in the property's time zone (UTC when the zone is unknown).
 pub fn property_today(timezone: &str, now: DateTime<Utc>) -> NaiveDate {
-    match timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => {
-            tracing::warn!(timezone, "the property's time zone is unknown; its dates follow UTC");
-            now.date_naive()
-        }
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        tracing::warn!(timezone, "the property's time zone is unknown; its dates follow UTC");
     }
+    sync_core::business_date(timezone, now)
 }
 
 async fn load_room(conn: &mut AnyConnection, property: Uuid, id: Uuid) -> Result<Option<RoomState>, sqlx::Error> {

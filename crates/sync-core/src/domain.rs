@@ -22,6 +22,10 @@ pub struct Property {
     pub timezone: String,
     /// ISO 4217 code of the folio currency.
     pub currency: String,
+    /// The property's merge policy overrides (the TOML of [`crate::PolicyTable::from_toml`]),
+    /// synced so desks rebase their pending edits as the server will merge them.
+    #[serde(default)]
+    pub policies: Option<String>,
 }
 
 /// A kind of room that is sold: the inventory a reservation books.

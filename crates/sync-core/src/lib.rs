@@ -12,6 +12,7 @@
 pub const PROTOCOL_VERSION: u16 = 1;
 
 pub mod access;
+pub mod calendar;
 pub mod conflict;
 pub mod domain;
 pub mod gate;
@@ -25,6 +26,7 @@ pub mod protocol;
 pub mod schema;
 pub mod validate;
 
+pub use calendar::business_date;
 pub use conflict::{Conflict, ConflictKind, Plan, ServerRecord, Severity, plan};
 pub use hlc::{Clock, Hlc};
 pub use policy::{MergePolicy, PolicyTable};

@@ -286,6 +286,7 @@ const PROPERTY: &[FieldSpec] = &[
     field("name", text(200), ServerWins),
     field("timezone", text(64), ServerWins),
     field("currency", text(3), ServerWins),
+    field("policies", text(20_000), ServerWins).optional(),
 ];
 
 const ROOM_TYPE: &[FieldSpec] = &[

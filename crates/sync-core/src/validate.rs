@@ -235,6 +235,7 @@ mod tests {
                     name: "Hotel Lisboa".into(),
                     timezone: "Europe/Lisbon".into(),
                     currency: "EUR".into(),
+                    policies: None,
                 }),
             ),
             (

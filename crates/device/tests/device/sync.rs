@@ -780,3 +780,30 @@ async fn a_locked_account_is_told_when_to_try_again_and_not_signed_in_offline() 
         "a message a receptionist understands"
     );
 }
+
+#[tokio::test]
+async fn the_business_date_and_the_merge_policies_are_the_propertys() {
+    let hotel = Hotel::open().await;
+    // The hotel is in Kiritimati (UTC+14): at noon UTC its date is already tomorrow.
+    let property = frontdesk_server::admin::property_id(&hotel.store, "DEMO").await.expect("read").expect("DEMO");
+    let mut tx = frontdesk_server::admin::AdminTx::begin(&hotel.store, property, Utc::now()).await.expect("begin");
+    let fields = frontdesk_server::admin::property_fields("DEMO", "Demo Hotel", "Pacific/Kiritimati", "EUR");
+    tx.upsert(EntityKind::Property, property, fields).await.expect("the hotel's time zone");
+    tx.commit("frontdesk_test").await.expect("commit");
+    let policies = "[guest]\ntags = \"last_writer_wins\"\n";
+    frontdesk_server::admin::set_policies(&hotel.store, "DEMO", policies, "frontdesk_test", Utc::now())
+        .await
+        .expect("policies");
+
+    let noon_utc = chrono::DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z").expect("time").to_utc();
+    let path = hotel.dir.path().join("kiritimati.sqlite3");
+    let desk = Desk::open_manual(&path, Arc::new(move || noon_utc)).await.expect("the desk opens");
+    desk.enroll(&hotel.base, &hotel.code().await, "Reception").await.expect("enrolled");
+    desk.sign_in("frontdesk", PASSWORD).await.expect("signed in");
+    desk.sync_once(1_000).await.expect("first sync pulls the hotel");
+
+    let session = desk.session().await.expect("session");
+    assert_eq!(session.today.to_string(), "2026-12-07", "the desk's business date is the hotel's, not UTC's");
+    let (record, _) = desk.store().record_fields(EntityKind::Property, property).await.expect("read").expect("synced");
+    assert_eq!(record["policies"], serde_json::json!(policies), "the property's merge policies reach the desk");
+}

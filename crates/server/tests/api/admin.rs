@@ -41,11 +41,17 @@ async fn the_property_its_staff_and_devices_reach_devices_as_records_without_sec
 async fn a_propertys_policy_file_changes_how_its_pushes_merge() {
     let Scene { server, mut manager, mut desk, hotel } = Scene::new().await;
 
-    let err = admin::set_policies(&server.store, "P1", "[guest]\nemail = \"delta\"\n").await.expect_err("refused");
+    let err = admin::set_policies(&server.store, "P1", "[guest]\nemail = \"delta\"\n", "x", Utc::now())
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("guest.email"), "the error names the place: {err}");
-    let err = admin::set_policies(&server.store, "NOPE", "").await.expect_err("unknown property");
+    let err = admin::set_policies(&server.store, "NOPE", "", "x", Utc::now()).await.expect_err("unknown property");
     assert!(err.to_string().contains("NOPE"), "{err}");
-    admin::set_policies(&server.store, "P1", "[guest]\nemail = \"last_writer_wins\"\n").await.expect("valid policies");
+    let policies = "[guest]\nemail = \"last_writer_wins\"\n";
+    admin::set_policies(&server.store, "P1", policies, "x", Utc::now()).await.expect("valid policies");
+    let property = desk.pull_everything().await.into_iter().rev().find(|c| c.entity == EntityKind::Property);
+    let property = property.and_then(|c| c.record).expect("the property's record reaches the desks");
+    assert_eq!(property["policies"], json!(policies), "with the policies, so desks rebase as the server merges");
 
     let base = json!("sarah@example.org");
     let first = manager.update(EntityKind::Guest, hotel.guest, 1, &[("email", base.clone(), json!("a@example.org"))]);
