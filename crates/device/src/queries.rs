@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Connection, Row};
 use sync_core::conflict::Conflict;
 use sync_core::domain::{FolioPosting, HousekeepingTask, Reservation, Room};
 use sync_core::hlc::Hlc;
@@ -382,6 +382,34 @@ impl Store {
                 .rows_affected();
         }
         Ok(closed)
+    }
+
+    /// Keeps the server's open conflicts this desk does not hold yet; answers how many
+    /// were new. One it holds already keeps its local state.
+    pub async fn keep_conflicts(&self, conflicts: &[Conflict]) -> Result<u64> {
+        if conflicts.is_empty() {
+            return Ok(0);
+        }
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let mut kept = 0;
+        for conflict in conflicts {
+            let created = conflict.device.at.timestamp_millis();
+            kept += sqlx::query(
+                "INSERT INTO conflicts (id, entity, record_id, body, status, created_at) VALUES (?, ?, ?, ?, 'open', ?)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(conflict.id.to_string())
+            .bind(conflict.entity.as_str())
+            .bind(conflict.record_id.to_string())
+            .bind(crate::store::to_json(conflict)?)
+            .bind(created)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(kept)
     }
 
     /// Conflicts still waiting for a decision, oldest first.

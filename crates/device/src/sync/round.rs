@@ -43,6 +43,9 @@ pub struct RoundReport {
     pub pull_requests: u64,
     /// Local conflicts found resolved on the server.
     pub conflicts_closed: u64,
+    /// Open conflicts of the property this desk learnt of from the server (raised by
+    /// other desks' changes, or a second conflict of one of its own).
+    pub conflicts_fetched: u64,
     /// Kinds of records that changed locally (screens showing them refresh).
     pub changed: BTreeSet<EntityKind>,
 }
@@ -87,16 +90,16 @@ async fn close_resolved_conflicts(
     client: &ServerClient,
     report: &mut RoundReport,
 ) -> Result<(), RoundError> {
-    let local = store.open_conflicts().await?;
-    if local.is_empty() {
-        return Ok(());
-    }
     let open_on_server = match client.open_conflicts().await {
         Ok(conflicts) => conflicts,
         // Roles that may not read conflicts (housekeeping) keep their local copies.
         Err(RemoteError::Refused { .. }) => return Ok(()),
         Err(err) => return Err(err.into()),
     };
+    // Every open conflict of the property reaches the desks whose role may settle
+    // it, not only the desk whose push raised it, and stays readable offline.
+    report.conflicts_fetched += store.keep_conflicts(&open_on_server).await?;
+    let local = store.open_conflicts().await?;
     let resolved: Vec<_> =
         local.iter().filter(|c| !open_on_server.iter().any(|open| open.id == c.id)).map(|c| c.id).collect();
     report.conflicts_closed += store.close_conflicts(&resolved).await?;

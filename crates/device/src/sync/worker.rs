@@ -554,12 +554,13 @@ impl Worker {
         if !report.changed.is_empty() {
             self.emit(SyncEvent::DataChanged { entities: report.changed.iter().copied().collect() });
         }
-        if report.conflicts > 0 {
-            let open = self.store.open_conflicts().await.map(|c| c.len() as u64).unwrap_or(report.conflicts);
+        let new = report.conflicts + report.conflicts_fetched;
+        if new > 0 || report.conflicts_closed > 0 {
+            let open = self.store.open_conflicts().await.map(|c| c.len() as u64).unwrap_or(new);
             self.emit(SyncEvent::ConflictsChanged { open });
-            self.emit(SyncEvent::Alert(Alert::NewConflicts {
-                count: usize::try_from(report.conflicts).unwrap_or(usize::MAX),
-            }));
+        }
+        if new > 0 {
+            self.emit(SyncEvent::Alert(Alert::NewConflicts { count: usize::try_from(new).unwrap_or(usize::MAX) }));
         }
     }
 

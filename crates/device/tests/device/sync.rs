@@ -112,8 +112,15 @@ async fn a_room_type(desk: &Desk) -> RoomType {
 
 async fn new_stay(desk: &Desk, guest: &Guest) -> Reservation {
     let session = desk.session().await.expect("session");
+    let input = new_stay_input(desk, guest).await;
+    desk.store().create_reservation(&session, input).await.expect("reservation created")
+}
+
+/// A confirmed stay of two nights a month ahead, with no room yet.
+async fn new_stay_input(desk: &Desk, guest: &Guest) -> NewReservation {
+    let session = desk.session().await.expect("session");
     let room_type = a_room_type(desk).await;
-    let input = NewReservation {
+    NewReservation {
         guest_id: guest.id,
         guest_name: None,
         room_type_id: room_type.id,
@@ -127,8 +134,7 @@ async fn new_stay(desk: &Desk, guest: &Guest) -> Reservation {
         special_requests: vec![],
         note: None,
         confirmed: true,
-    };
-    desk.store().create_reservation(&session, input).await.expect("reservation created")
+    }
 }
 
 #[tokio::test]
@@ -806,4 +812,47 @@ async fn the_business_date_and_the_merge_policies_are_the_propertys() {
     assert_eq!(session.today.to_string(), "2026-12-07", "the desk's business date is the hotel's, not UTC's");
     let (record, _) = desk.store().record_fields(EntityKind::Property, property).await.expect("read").expect("synced");
     assert_eq!(record["policies"], serde_json::json!(policies), "the property's merge policies reach the desk");
+}
+
+#[tokio::test]
+async fn every_open_conflict_reaches_the_desks_whose_role_may_settle_it() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("front-a", "frontdesk").await;
+    let b = hotel.desk("front-b", "frontdesk").await;
+    let office = hotel.desk("office", "manager").await;
+    let tablet = hotel.desk("tablet", "housekeeping").await;
+
+    // Two receptionists book the same room for the same nights, each unaware.
+    let guest = new_guest(&a, "Ines", "Moura", "ines@example.org").await;
+    a.sync_once(1_000).await.expect("A pushes the guest");
+    b.sync_once(1_000).await.expect("B pulls the guest");
+    let session = a.session().await.expect("session");
+    let room = a.store().all::<Room>(EntityKind::Room).await.expect("rooms").into_iter().next().expect("a room");
+    let arrival = session.today + chrono::Duration::days(40);
+    for desk in [&a, &b] {
+        let session = desk.session().await.expect("session");
+        let mut input = new_stay_input(desk, &guest).await;
+        input.room_type_id = room.room_type_id;
+        input.room_id = Some(room.id);
+        input.arrival = arrival;
+        input.departure = arrival + chrono::Duration::days(2);
+        desk.store().create_reservation(&session, input).await.expect("booked offline");
+    }
+    a.sync_once(1_000).await.expect("A's booking applies");
+    let report = b.sync_once(1_000).await.expect("B's booking is a double booking");
+    assert_eq!(report.conflicts, 1, "B's push raised the conflict");
+
+    let report = office.sync_once(1_000).await.expect("the manager's desk syncs");
+    assert!(report.conflicts_fetched >= 1, "the manager's desk learns of it: {report:?}");
+    let open = office.store().open_conflicts().await.expect("conflicts");
+    assert!(
+        open.iter().any(|c| c.kind == sync_core::ConflictKind::BusinessRule),
+        "the double booking B raised, which only a manager may settle, is on the manager's list"
+    );
+    tablet.sync_once(1_000).await.expect("the tablet syncs");
+    assert!(tablet.store().open_conflicts().await.expect("conflicts").is_empty(), "housekeeping reads no conflicts");
+
+    // Readable offline, from the last sync.
+    drop(hotel);
+    assert_eq!(office.store().open_conflicts().await.expect("offline").len(), open.len(), "kept while offline");
 }
