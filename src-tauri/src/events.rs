@@ -143,7 +143,10 @@ async fn on_event<R: Runtime>(app: &AppHandle<R>, event: SyncEvent, last_progres
 /// critically stale, and sync working again. A nearly full queue shows in the app only.
 pub fn notifies(alert: &Alert) -> bool {
     match alert {
-        Alert::NewConflicts { .. } | Alert::DataCriticallyStale { .. } | Alert::Recovered { .. } => true,
+        Alert::NewConflicts { .. }
+        | Alert::EditsSuperseded { .. }
+        | Alert::DataCriticallyStale { .. }
+        | Alert::Recovered { .. } => true,
         Alert::SyncFailing { level, .. } => *level >= AlertLevel::Warning,
         Alert::QueueNearlyFull { .. } => false,
     }

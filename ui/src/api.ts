@@ -941,6 +941,7 @@ export interface SyncAlert {
     | { alert: 'recovered'; after_failures: number }
     | { alert: 'data_critically_stale'; entities: EntityKind[] }
     | { alert: 'new_conflicts'; count: number }
+    | { alert: 'edits_superseded'; count: number }
     | { alert: 'queue_nearly_full'; queued: number; max: number };
 }
 

@@ -409,6 +409,7 @@ impl Desk {
                 },
                 user_name: version.user_name,
                 device_name: version.device_name,
+                superseded: version.superseded,
             })
             .collect();
         entries.extend(

@@ -41,6 +41,6 @@ pub use ops::folio::{NewCharge, NewPayment, NewPosLine, NewPosOrder};
 pub use ops::reservations::{GuestEdit, NewGuest, NewReservation, ReservationEdit};
 pub use ops::rooms::{NewInventoryItem, NewMaintenanceReport, NewServiceRequest, NewTask, OutOfOrder, RoomBlock};
 pub use pull::PullApplied;
-pub use queries::{Folio, HistoryEntry, OutboxCounts, OutboxEntry, ReservationSearch, RoomBoardEntry};
+pub use queries::{Folio, HistoryEntry, OutboxCounts, OutboxEntry, ReservationSearch, RoomBoardEntry, SupersededEdit};
 pub use session::Session;
 pub use store::{Store, StoreStats};

@@ -254,6 +254,41 @@ async fn conflict_in(
     Ok(())
 }
 
+/// Notes the edits of `mutation` that the server's merge settled against this desk
+/// (`record` is what the server kept): a field whose policy picks a side and whose
+/// value is not the desk's. Answers how many.
+async fn note_superseded(conn: &mut SqliteConnection, mutation: &Mutation, record: &Fields) -> Result<u64> {
+    let policies = property_policies(conn).await?;
+    let mut noted = 0;
+    for (field, change) in &mutation.changes {
+        let policy = policies.policy(mutation.entity, field);
+        let kept = record.get(field).cloned().unwrap_or(Value::Null);
+        let edited = mutation.op == Operation::Insert || change.value != change.base;
+        // A stay's status follows its lifecycle, and a provisional confirmation number
+        // gives way to the official one by design: neither is an edit that lost.
+        let by_design = matches!(field.as_str(), "status" | "confirmation");
+        if !edited || kept == change.value || !sync_core::merge::picks_a_side(policy) || by_design {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO superseded (entity, record_id, field, value, kept, policy, user_id, made_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(mutation.entity.as_str())
+        .bind(mutation.record_id.to_string())
+        .bind(field)
+        .bind(change.value.to_string())
+        .bind(kept.to_string())
+        .bind(policy.as_str())
+        .bind(mutation.user_id.to_string())
+        .bind(i64::try_from(mutation.hlc.physical_ms).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?;
+        noted += 1;
+    }
+    Ok(noted)
+}
+
 /// A record the server holds already under another id (a posting whose key another
 /// desk posted first): this desk's copy, never synced, goes, so its folio shows
 /// what the server has; the outbox entry stays, failed, saying why.
@@ -301,13 +336,13 @@ impl Store {
     /// mutation leaves the outbox and its values become the synced base.
     /// Acknowledging an entry that is already gone does nothing (a replayed answer).
     pub async fn ack_applied(&self, seq: i64, version: u64) -> Result<()> {
-        self.apply_outcomes(&[(seq, Outcome::Applied { version })]).await
+        self.apply_outcomes(&[(seq, Outcome::Applied { version })]).await.map(drop)
     }
 
     /// The server merged mutation `seq` with concurrent changes into `record` at
     /// `version`: the record takes the merged value, with any later pending edits on top.
     pub async fn apply_merged(&self, seq: i64, version: u64, record: &Fields) -> Result<()> {
-        self.apply_outcomes(&[(seq, Outcome::Merged { version, record: record.clone() })]).await
+        self.apply_outcomes(&[(seq, Outcome::Merged { version, record: record.clone() })]).await.map(drop)
     }
 
     /// The server raised a conflict for mutation `seq`: the conflict is kept for the
@@ -328,7 +363,11 @@ impl Store {
     /// [`Store::ack_applied`] and [`Store::apply_merged`]; a `Conflict` is stored as in
     /// [`Store::store_conflict`], except a dependency conflict, which holds the
     /// mutation in the outbox until its parent syncs; `Rejected` marks it failed.
-    pub async fn apply_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<()> {
+    ///
+    /// Answers how many of this desk's edits the server's merge superseded (each is
+    /// noted for its user, see [`Store::superseded_edits`]).
+    pub async fn apply_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64> {
+        let mut superseded = 0;
         let mut writer = self.writer.lock().await;
         let now = i64::try_from(writer.cached.last_hlc.physical_ms).unwrap_or(i64::MAX);
         let mut tx = writer.conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -347,6 +386,7 @@ impl Store {
                 Outcome::Applied { .. } => {}
                 Outcome::Merged { version, record } => {
                     if let Some(mutation) = take_entry(&mut tx, seq).await? {
+                        superseded += note_superseded(&mut tx, &mutation, record).await?;
                         store_server_version(&mut tx, mutation.entity, mutation.record_id, *version, record, None)
                             .await?;
                     }
@@ -369,7 +409,7 @@ impl Store {
         tx.commit().await?;
         drop(writer);
         self.wrote(u32::try_from(outcomes.len() / 10 + 1).unwrap_or(u32::MAX));
-        Ok(())
+        Ok(superseded)
     }
 
     /// The server refused mutation `seq` (validation, permission): it stays visible

@@ -175,6 +175,26 @@ fn balance_of(postings: &[FolioPosting]) -> BTreeMap<String, i64> {
     }))
 }
 
+/// An edit made on this desk that lost a merge to another desk's edit of the same
+/// field (its policy decided: server wins, last writer wins, priority).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupersededEdit {
+    pub id: i64,
+    pub entity: EntityKind,
+    pub record_id: Uuid,
+    pub field: String,
+    /// This desk's value that lost.
+    pub value: serde_json::Value,
+    /// The value the record kept.
+    pub kept: serde_json::Value,
+    /// The policy that decided (`last_writer_wins`, `server_wins`, `priority`).
+    pub policy: String,
+    /// When the edit was made, in milliseconds since the epoch.
+    pub made_at_ms: i64,
+    /// Whether its user has seen the notice.
+    pub seen: bool,
+}
+
 impl Store {
     /// Every live record of a small kind (room types, rooms, staff: lists the
     /// screens show whole), ordered by id.
@@ -382,6 +402,52 @@ impl Store {
                 .rows_affected();
         }
         Ok(closed)
+    }
+
+    /// The edits `user_id` made on this desk that lost a merge to another desk's,
+    /// newest first (a shared desk shows each person only their own).
+    pub async fn superseded_edits(&self, user_id: Uuid, limit: u32) -> Result<Vec<SupersededEdit>> {
+        let rows = sqlx::query(
+            "SELECT id, entity, record_id, field, value, kept, policy, made_at, seen FROM superseded \
+             WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(user_id.to_string())
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let json = |column: &str| -> Result<serde_json::Value> {
+                    serde_json::from_str(row.try_get::<&str, _>(column)?)
+                        .map_err(|e| Error::storage("reading a superseded edit", e))
+                };
+                Ok(SupersededEdit {
+                    id: row.try_get("id")?,
+                    entity: row
+                        .try_get::<&str, _>("entity")?
+                        .parse()
+                        .map_err(|e| Error::storage("reading a superseded edit", e))?,
+                    record_id: Uuid::parse_str(row.try_get::<&str, _>("record_id")?)
+                        .map_err(|e| Error::storage("reading a superseded edit", e))?,
+                    field: row.try_get("field")?,
+                    value: json("value")?,
+                    kept: json("kept")?,
+                    policy: row.try_get("policy")?,
+                    made_at_ms: row.try_get("made_at")?,
+                    seen: row.try_get::<i64, _>("seen")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks `user_id`'s superseded edits as seen (the notice was opened).
+    pub async fn mark_superseded_seen(&self, user_id: Uuid) -> Result<u64> {
+        let mut writer = self.writer.lock().await;
+        Ok(sqlx::query("UPDATE superseded SET seen = 1 WHERE user_id = ? AND seen = 0")
+            .bind(user_id.to_string())
+            .execute(&mut writer.conn)
+            .await?
+            .rows_affected())
     }
 
     /// Keeps the server's open conflicts this desk does not hold yet; answers how many

@@ -173,6 +173,10 @@ pub struct NamedHistoryEntry {
     pub entry: HistoryEntry,
     pub user_name: Option<String>,
     pub device_name: Option<String>,
+    /// The author's values this version's merge settled against (server wins, last
+    /// writer wins, priority): edits that lost, kept in the history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<sync_core::merge::Superseded>,
 }
 
 /// The sync center's counters.
@@ -524,6 +528,7 @@ impl Store {
                 user_name: staff.get(&entry.user_id).cloned(),
                 device_name: devices.get(&entry.device_id).cloned(),
                 entry,
+                superseded: Vec::new(),
             })
             .collect())
     }

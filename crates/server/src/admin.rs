@@ -113,6 +113,7 @@ impl<'a> AdminTx<'a> {
                 at: self.now,
                 mutation_id: None,
                 seq: None,
+                superseded: &[],
             },
         )
         .await?;

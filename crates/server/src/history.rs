@@ -65,7 +65,7 @@ fn not_found(entity: EntityKind) -> AppError {
 pub async fn history(state: &AppState, session: &Session, entity: EntityKind, id: Uuid) -> Result<History, AppError> {
     let rows = sqlx::query(
         "SELECT c.seq, c.op, c.version, c.before, c.after, c.user_id, u.display_name, c.device_id, \
-                d.name AS device_name, c.hlc, c.at, c.mutation_id \
+                d.name AS device_name, c.hlc, c.at, c.mutation_id, c.superseded \
          FROM change_log c \
          LEFT JOIN staff_users u ON u.id = c.user_id \
          LEFT JOIN devices d ON d.id = c.device_id \
@@ -112,9 +112,23 @@ pub async fn history(state: &AppState, session: &Session, entity: EntityKind, id
             mutation_id: mutation_id.and_then(|m| Uuid::parse_str(&m).ok()),
             before: json("before")?,
             after: json("after")?,
+            superseded: superseded(&row, session.role, entity)?,
         });
     }
     Ok(History { entity, record_id: id, versions })
+}
+
+/// The values a version's merge settled against its author, readable by `role`.
+fn superseded(
+    row: &sqlx::any::AnyRow,
+    role: sync_core::domain::Role,
+    entity: EntityKind,
+) -> Result<Vec<sync_core::merge::Superseded>, AppError> {
+    let text: Option<String> = row.try_get("superseded")?;
+    let mut list: Vec<sync_core::merge::Superseded> =
+        text.map(|t| serde_json::from_str(&t)).transpose().map_err(AppError::internal)?.unwrap_or_default();
+    list.retain(|s| entity.field(&s.field).is_none_or(|spec| sync_core::access::may_read(role, spec.visibility)));
+    Ok(list)
 }
 
 /// Writes version `request.version` of a record back as its newest version, through

@@ -664,6 +664,7 @@ async fn decide_and_write(
                     at: batch.now,
                     mutation_id: Some(mutation.id),
                     seq: Some(batch.next_seq()),
+                    superseded: &[],
                 },
             )
             .await?;
@@ -679,7 +680,7 @@ async fn decide_and_write(
             );
             Outcome::Applied { version }
         }
-        Plan::Write { record, changed, merged, conflict } => {
+        Plan::Write { record, changed, merged, conflict, superseded } => {
             let mut breaches = Vec::new();
             if mutation.entity == EntityKind::FolioPosting {
                 match check_reversal(conn, property, &record).await? {
@@ -709,6 +710,7 @@ async fn decide_and_write(
                     at: batch.now,
                     mutation_id: Some(mutation.id),
                     seq: Some(batch.next_seq()),
+                    superseded: &superseded,
                 },
             )
             .await?;

@@ -21,6 +21,7 @@ use sync_core::conflict::{Author, Conflict, ServerRecord};
 use sync_core::domain::{Reservation, Room};
 use sync_core::ids::ConfirmationNumber;
 use sync_core::invariants::{RoomState, Stay};
+use sync_core::merge::Superseded;
 use sync_core::protocol::{Change, ChangeKind, MutationResult};
 use sync_core::{EntityKind, Fields, Hlc};
 use tokio::sync::{Mutex, MutexGuard};
@@ -389,6 +390,8 @@ pub struct NewVersion<'a> {
     /// holds the property's lock and stores the last one with [`set_last_seq`]);
     /// none: the next of the property's.
     pub seq: Option<u64>,
+    /// The author's values the merge settled against, kept in the history.
+    pub superseded: &'a [Superseded],
 }
 
 /// Writes a new version of a record and its change-log entry, which every device
@@ -684,8 +687,8 @@ async fn append_change(conn: &mut AnyConnection, entry: &NewVersion<'_>) -> Resu
     };
     sqlx::query(
         "INSERT INTO change_log (property_id, seq, entity, record_id, op, version, before, after, \
-                                 user_id, device_id, hlc, at, mutation_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                 user_id, device_id, hlc, at, mutation_id, superseded) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(entry.property.to_string())
     .bind(seq)
@@ -700,6 +703,7 @@ async fn append_change(conn: &mut AnyConnection, entry: &NewVersion<'_>) -> Resu
     .bind(entry.author.hlc.to_string())
     .bind(millis(entry.at))
     .bind(entry.mutation_id.map(|id| id.to_string()))
+    .bind((!entry.superseded.is_empty()).then(|| json_text(&entry.superseded)).transpose()?)
     .execute(&mut *conn)
     .await?;
     Ok(u64::try_from(seq).unwrap_or_default())

@@ -72,6 +72,8 @@ struct Entry {
     after: Option<Fields>,
     hlc: Hlc,
     mutation_id: Option<Uuid>,
+    /// The author's values the entry's merge settled against, kept in the history.
+    superseded: Vec<sync_core::merge::Superseded>,
 }
 
 /// The server's state as the checker reads it.
@@ -124,7 +126,7 @@ async fn server_view(hotel: &Hotel) -> Result<ServerView, String> {
         view.records.insert(key, record);
     }
     let rows = sqlx::query(
-        "SELECT seq, entity, record_id, version, op, after, hlc, mutation_id FROM change_log \
+        "SELECT seq, entity, record_id, version, op, after, hlc, mutation_id, superseded FROM change_log \
          WHERE property_id = $1 ORDER BY seq",
     )
     .bind(&property)
@@ -138,7 +140,14 @@ async fn server_view(hotel: &Hotel) -> Result<ServerView, String> {
             let after: Option<String> = row.try_get("after")?;
             let hlc: String = row.try_get("hlc")?;
             let mutation_id: Option<String> = row.try_get("mutation_id")?;
+            let superseded: Option<String> = row.try_get("superseded")?;
             Ok(Entry {
+                superseded: superseded
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+                    .unwrap_or_default(),
                 seq: u64_of(row.try_get("seq")?),
                 key: parse_key(&entity, &id).map_err(sqlx::Error::Protocol)?,
                 version: u64_of(row.try_get("version")?),
@@ -519,8 +528,12 @@ fn saved_changes(view: &ServerView, world: &World, problems: &mut Vec<Problem>) 
             let policy = policies.policy(m.entity, field);
             let landed = after.get(field).cloned().unwrap_or(Value::Null);
             if landed != change.value {
+                // An edit that lost to its field's policy is kept in the history.
+                let superseded =
+                    entry.superseded.iter().any(|s| s.field == *field && s.value == change.value && s.kept == landed);
                 let explained = match policy {
                     _ if recorded_conflict.is_some() => true,
+                    MergePolicy::ServerWins | MergePolicy::LastWriterWins | MergePolicy::Priority if superseded => true,
                     // The server gives a stay booked offline the property's own
                     // number and keeps the provisional one beside it.
                     _ if field == "confirmation" && m.op == Operation::Insert => {

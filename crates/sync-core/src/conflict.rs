@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::hlc::Hlc;
 use crate::invariants::{Lifecycle, RuleBreach};
-use crate::merge::{Clash, FieldClash, merge_record};
+use crate::merge::{Clash, FieldClash, Superseded, merge_record};
 use crate::policy::PolicyTable;
 use crate::protocol::{FieldChange, Mutation, Operation, RejectCategory};
 use crate::schema::{EntityKind, Fields};
@@ -140,8 +140,15 @@ pub struct ServerRecord {
 pub enum Plan {
     /// Write `record` (insert or update). `merged` when concurrent server changes
     /// were merged in; `conflict` when some fields wait for a person while the rest
-    /// are written.
-    Write { record: Fields, changed: Vec<String>, merged: bool, conflict: Option<Box<Conflict>> },
+    /// are written; `superseded`: the device's values a policy settled against, for
+    /// the record's history.
+    Write {
+        record: Fields,
+        changed: Vec<String>,
+        merged: bool,
+        conflict: Option<Box<Conflict>>,
+        superseded: Vec<Superseded>,
+    },
     /// Tombstone the record.
     Delete,
     /// Nothing to change (a delete of a deleted record, an identical insert).
@@ -339,7 +346,7 @@ fn plan_insert(
                 return dependency_conflict(mutation, &missing);
             }
             let changed = record.keys().cloned().collect();
-            Plan::Write { record, changed, merged: false, conflict: None }
+            Plan::Write { record, changed, merged: false, conflict: None, superseded: Vec::new() }
         }
     }
 }
@@ -511,14 +518,19 @@ fn plan_update(
         fill_server_side(&mut c, Some(current));
         Box::new(c)
     });
-    if changed.is_empty() {
+    let mut superseded = merge.superseded;
+    // A status the lifecycle honoured or refused is not the policy's doing.
+    superseded.retain(|s| s.field != "status" || lifecycle.is_none());
+    // An edit that lost every field it changed still makes a version: its values
+    // live on in the history, and its desk learns that it lost.
+    if changed.is_empty() && superseded.is_empty() {
         return match conflict {
             Some(c) => Plan::Conflict(c),
             None => Plan::Unchanged,
         };
     }
     let merged = !merge.settled.is_empty() || mutation.base_version != Some(current.version);
-    Plan::Write { record, changed, merged, conflict }
+    Plan::Write { record, changed, merged, conflict, superseded }
 }
 
 fn plan_delete(mutation: &Mutation, current: Option<&ServerRecord>) -> Plan {

@@ -207,6 +207,30 @@ pub struct RecordMerge {
     pub set_aside: Vec<String>,
     /// Fields no policy could settle.
     pub clashes: Vec<FieldClash>,
+    /// The device's values a policy settled against (server wins, last writer wins,
+    /// priority): not lost, but kept in the record's history and told to the desk.
+    pub superseded: Vec<Superseded>,
+}
+
+/// A device's edit that lost a merge to its field's policy. Nothing a user saved is
+/// dropped silently: the server keeps it in the history of the record, with the
+/// change that carried it (who and when), and the desk tells its user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Superseded {
+    pub field: String,
+    /// The device's value that lost.
+    pub value: Value,
+    /// The value the record kept.
+    pub kept: Value,
+    /// The policy that decided.
+    pub policy: MergePolicy,
+}
+
+/// Whether `policy` settles a clash by picking one side, so the other side's value
+/// is superseded (rather than combined with it).
+pub fn picks_a_side(policy: MergePolicy) -> bool {
+    matches!(policy, MergePolicy::ServerWins | MergePolicy::LastWriterWins | MergePolicy::Priority)
 }
 
 /// Merges a device's field changes into the server's current record of `kind`.
@@ -228,12 +252,20 @@ pub fn merge_record(
         let policy = policies.policy(kind, field);
         let value = match merge_field(policy, &change.base, &change.value, server, device_hlc, server_hlc) {
             FieldMerge::Fast(value) => value,
-            FieldMerge::Settled { value, device_set_aside, .. } => {
+            FieldMerge::Settled { value, device_set_aside, policy } => {
                 if value != *server || device_set_aside {
                     out.settled.push(field.clone());
                 }
                 if device_set_aside {
                     out.set_aside.push(field.clone());
+                    if picks_a_side(policy) {
+                        out.superseded.push(Superseded {
+                            field: field.clone(),
+                            value: change.value.clone(),
+                            kept: value.clone(),
+                            policy,
+                        });
+                    }
                 }
                 value
             }

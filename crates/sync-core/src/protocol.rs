@@ -310,6 +310,10 @@ pub struct RecordVersion {
     pub mutation_id: Option<Uuid>,
     pub before: Option<Fields>,
     pub after: Option<Fields>,
+    /// The author's values this version's merge settled against (server wins, last
+    /// writer wins, priority): kept here, so an edit that lost is never lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<crate::merge::Superseded>,
 }
 
 /// `GET /v1/records/{entity}/{id}/history` answer: every version, oldest first.

@@ -45,6 +45,9 @@ pub enum Alert {
     DataCriticallyStale { entities: Vec<EntityKind> },
     /// New conflicts wait for a decision.
     NewConflicts { count: usize },
+    /// Edits made on this desk lost a merge to another desk's (the field's policy
+    /// decided); the record's history keeps them and the sync center lists them.
+    EditsSuperseded { count: usize },
     /// The queue is close to its configured size (nothing is dropped).
     QueueNearlyFull { queued: usize, max: usize },
 }
@@ -56,7 +59,7 @@ impl Alert {
             Alert::SyncFailing { level, .. } => *level,
             Alert::Recovered { .. } => AlertLevel::Info,
             Alert::DataCriticallyStale { .. } | Alert::QueueNearlyFull { .. } => AlertLevel::Critical,
-            Alert::NewConflicts { .. } => AlertLevel::Warning,
+            Alert::NewConflicts { .. } | Alert::EditsSuperseded { .. } => AlertLevel::Warning,
         }
     }
 
@@ -73,6 +76,12 @@ impl Alert {
             }
             Alert::NewConflicts { count: 1 } => "1 change needs your decision.".into(),
             Alert::NewConflicts { count } => format!("{count} changes need your decision."),
+            Alert::EditsSuperseded { count: 1 } => {
+                "An edit made on this desk was replaced by a later one from another desk: see the sync center.".into()
+            }
+            Alert::EditsSuperseded { count } => {
+                format!("{count} edits made on this desk were replaced by other desks' edits: see the sync center.")
+            }
             Alert::QueueNearlyFull { queued, max } => {
                 format!("{queued} changes are waiting to sync (limit {max}); none will be dropped.")
             }

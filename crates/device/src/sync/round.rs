@@ -41,6 +41,8 @@ pub struct RoundReport {
     pub pulled: u64,
     pub push_requests: u64,
     pub pull_requests: u64,
+    /// This desk's edits the server's merge settled against (noted for their users).
+    pub superseded: u64,
     /// Local conflicts found resolved on the server.
     pub conflicts_closed: u64,
     /// Open conflicts of the property this desk learnt of from the server (raised by
@@ -165,7 +167,7 @@ pub async fn push_all(
         }
         // One transaction records the whole answer: a held dependency waits for its
         // parent, a rejection stays visible as failed, a conflict waits for a person.
-        store.apply_outcomes(&outcomes).await?;
+        report.superseded += store.apply_outcomes(&outcomes).await?;
         progress(Progress { phase: Phase::Push, done: report.pushed, total: Some(total.max(report.pushed)) });
     }
 }

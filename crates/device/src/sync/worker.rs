@@ -562,6 +562,10 @@ impl Worker {
         if new > 0 {
             self.emit(SyncEvent::Alert(Alert::NewConflicts { count: usize::try_from(new).unwrap_or(usize::MAX) }));
         }
+        if report.superseded > 0 {
+            let count = usize::try_from(report.superseded).unwrap_or(usize::MAX);
+            self.emit(SyncEvent::Alert(Alert::EditsSuperseded { count }));
+        }
     }
 
     async fn failed(&mut self, err: RoundError) {

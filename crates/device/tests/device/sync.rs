@@ -856,3 +856,43 @@ async fn every_open_conflict_reaches_the_desks_whose_role_may_settle_it() {
     drop(hotel);
     assert_eq!(office.store().open_conflicts().await.expect("offline").len(), open.len(), "kept while offline");
 }
+
+#[tokio::test]
+async fn an_edit_that_loses_to_a_later_one_is_told_to_its_desk_and_kept_in_the_history() {
+    let hotel = Hotel::open().await;
+    let a = hotel.desk("front-a", "frontdesk").await;
+    let b = hotel.desk("front-b", "manager").await;
+    let guest = new_guest(&a, "Lea", "Vogt", "lea@example.org").await;
+    let stay = new_stay(&a, &guest).await;
+    a.sync_once(1_000).await.expect("A pushes the stay");
+    b.sync_once(1_000).await.expect("B pulls it");
+
+    // A, offline, sets three adults; B, later, sets one and syncs first.
+    let edit = |adults| frontdesk_device::ReservationEdit { adults: Some(adults), ..Default::default() };
+    let session_a = a.session().await.expect("session");
+    a.store().edit_reservation(&session_a, stay.id, edit(3)).await.expect("A edits offline");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let session_b = b.session().await.expect("session");
+    b.store().edit_reservation(&session_b, stay.id, edit(1)).await.expect("B edits later");
+    b.sync_once(1_000).await.expect("B syncs first");
+
+    let report = a.sync_once(1_000).await.expect("A syncs");
+    assert_eq!(report.conflicts, 0, "adults is last-writer-wins: no conflict");
+    assert_eq!(report.superseded, 1, "but A's three adults lost, and A is told");
+    let notices = a.store().superseded_edits(session_a.user_id, 10).await.expect("notices");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(
+        (notices[0].field.as_str(), &notices[0].value, &notices[0].kept),
+        ("adults", &serde_json::json!(3), &serde_json::json!(1))
+    );
+    assert_eq!(notices[0].policy, "last_writer_wins");
+    assert!(
+        b.store().superseded_edits(session_b.user_id, 10).await.expect("notices").is_empty(),
+        "B's edit won: nothing to tell B"
+    );
+
+    let history = a.record_history(EntityKind::Reservation, stay.id).await.expect("history");
+    let lost: Vec<_> = history.iter().flat_map(|entry| entry.superseded.iter()).collect();
+    assert_eq!(lost.len(), 1, "the record's history keeps A's three adults: {history:#?}");
+    assert_eq!((lost[0].field.as_str(), &lost[0].value), ("adults", &serde_json::json!(3)));
+}

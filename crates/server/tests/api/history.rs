@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 use sync_core::EntityKind;
+use sync_core::protocol::Outcome;
 use uuid::Uuid;
 
-use crate::support::{Server, seed_hotel, version_of};
+use crate::support::{Scene, Server, seed_hotel, version_of};
 
 #[tokio::test]
 async fn every_version_is_listed_with_its_author_and_an_old_one_can_be_restored() {
@@ -81,4 +82,38 @@ async fn postings_cannot_be_restored_and_unknown_records_have_no_history() {
     assert_eq!(response.status(), 400, "an unknown entity is a bad request");
     let response = manager.get("/v1/records/guest/not-a-uuid/history").await;
     assert_eq!(response.status(), 400, "so is a bad id");
+}
+
+#[tokio::test]
+async fn an_edit_that_loses_a_merge_is_kept_in_the_history_with_who_and_why() {
+    let Scene { server: _server, mut manager, mut desk, hotel } = Scene::new().await;
+    let stay = Uuid::now_v7();
+    let fields = crate::support::reservation_fields(&hotel, hotel.rooms[0], "2027-01-10", "2027-01-12", "T-AAA-0009");
+    let insert = desk.insert(EntityKind::Reservation, stay, fields);
+    version_of(&desk.push_one(insert).await, "booked");
+    // The desk, offline, sets three adults; the manager, later, sets one and syncs
+    // first. Adults is last-writer-wins: the desk's three lose.
+    let offline = desk.update(EntityKind::Reservation, stay, 1, &[("adults", json!(2), json!(3))]);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let later = manager.update(EntityKind::Reservation, stay, 1, &[("adults", json!(2), json!(1))]);
+    version_of(&manager.push_one(later).await, "the later edit applies");
+    let result = desk.push_one(offline).await;
+    let Outcome::Merged { record, version } = &result.outcome else {
+        panic!("the losing edit is answered merged, so its desk learns of it: {:?}", result.outcome);
+    };
+    assert_eq!(
+        (record["adults"].clone(), *version),
+        (json!(1), 3),
+        "the record keeps one adult, in a version of its own"
+    );
+
+    let history: Value =
+        manager.get(&format!("/v1/records/reservation/{stay}/history")).await.json().await.expect("json");
+    let last = history["versions"].as_array().and_then(|v| v.last()).cloned().expect("versions");
+    assert_eq!(last["user_name"], json!("desk"), "the version names the desk's user whose edit lost");
+    assert_eq!(
+        last["superseded"],
+        json!([{"field": "adults", "value": 3, "kept": 1, "policy": "last_writer_wins"}]),
+        "the history keeps the losing value and why it lost"
+    );
 }

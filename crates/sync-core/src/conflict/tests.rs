@@ -97,7 +97,7 @@ fn a_clean_update_applies_as_sent() {
     let current = stored(guest(), 3);
     let m =
         mutation(EntityKind::Guest, GUEST, Operation::Update, Some(3), &[("loyalty_tier", json!(null), json!("gold"))]);
-    let Plan::Write { record, changed, merged, conflict } = plan_it(&m, Some(&current)) else {
+    let Plan::Write { record, changed, merged, conflict, .. } = plan_it(&m, Some(&current)) else {
         panic!("a change on the current version applies");
     };
     assert_eq!(record["loyalty_tier"], json!("gold"));
@@ -470,4 +470,42 @@ fn a_resolution_with_an_unknown_field_is_refused_on_decode() {
     let plain: ResolutionChoice = serde_json::from_str(r#"{"choice": "keep_server"}"#).expect("the plain choice");
     assert_eq!(plain, ResolutionChoice::KeepServer {});
     assert_eq!(serde_json::to_string(&plain).expect("json"), r#"{"choice":"keep_server"}"#, "the wire form stays");
+}
+
+/// For every policy: a device's value that loses a clash is reported as superseded
+/// (for the record's history and the desk's notice) exactly when the policy picked
+/// the other side; combined values and won clashes supersede nothing.
+#[test]
+fn an_edit_that_loses_a_merge_is_reported_for_every_policy() {
+    use crate::merge::Superseded;
+    use crate::policy::MergePolicy;
+    let cases: [(MergePolicy, &str, Value, Value, Value, bool); 7] = [
+        (MergePolicy::ServerWins, "adults", json!(2), json!(3), json!(1), true),
+        (MergePolicy::LastWriterWins, "adults", json!(2), json!(3), json!(1), true),
+        (MergePolicy::DeviceWins, "adults", json!(2), json!(3), json!(1), false),
+        (MergePolicy::Priority, "cleaning", json!("clean"), json!("inspected"), json!("dirty"), true),
+        (MergePolicy::SetMerge, "special_requests", json!([]), json!(["crib"]), json!(["quiet"]), false),
+        (MergePolicy::LastWriterWins, "children", json!(0), json!(1), json!(1), false),
+        (MergePolicy::ServerWins, "adults", json!(2), json!(2), json!(1), false),
+    ];
+    for (policy, field, base, device, server, lost) in cases {
+        let kind = if field == "cleaning" { EntityKind::Room } else { EntityKind::Reservation };
+        let policies =
+            PolicyTable::from_toml(&format!("[{kind}]\n{field} = \"{}\"\n", policy.as_str())).expect("policy table");
+        let merged = merge_record(
+            kind,
+            &policies,
+            &BTreeMap::from([(field.to_owned(), FieldChange { base: base.clone(), value: device.clone() })]),
+            &json!({ field: server.clone() }).as_object().cloned().unwrap_or_default(),
+            &BTreeMap::new(),
+            Hlc { physical_ms: 20, logical: 0, node: Uuid::nil() },
+            Hlc { physical_ms: 10, logical: 0, node: Uuid::nil() },
+        );
+        let expected = if lost {
+            vec![Superseded { field: field.to_owned(), value: device.clone(), kept: server.clone(), policy }]
+        } else {
+            vec![]
+        };
+        assert_eq!(merged.superseded, expected, "{policy:?} on {field}: {device} against {server}");
+    }
 }
