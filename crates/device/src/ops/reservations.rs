@@ -188,64 +188,58 @@ impl Store {
                 "This device has no valid prefix for confirmation numbers: enroll it again",
             ));
         }
-        let rate_code = required_text(&input.rate_code, "rate_code", "The rate code")?;
-        let source = required_text(&input.source, "source", "The booking source")?;
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
-        // One read for the guest and the room type: this is the desk's hottest write.
-        let (guest, type_known, types_known): (Option<String>, bool, bool) = sqlx::query_as(
-            "SELECT (SELECT fields FROM records WHERE entity = 'guest' AND id = ? AND deleted = 0),
-                    EXISTS (SELECT 1 FROM records WHERE entity = 'room_type' AND id = ? AND deleted = 0),
-                    EXISTS (SELECT 1 FROM records WHERE entity = 'room_type')",
-        )
-        .bind(input.guest_id.to_string())
-        .bind(input.room_type_id.to_string())
-        .fetch_one(&mut *action.tx)
-        .await?;
-        let guest: Guest = match guest {
-            Some(fields) => crate::store::typed(EntityKind::Guest, &crate::store::parse_fields(&fields)?)?,
-            None => return Err(Error::NotFound("The guest profile was not found on this device".into())),
-        };
-        if types_known && !type_known {
-            return Err(unknown_room_type());
-        }
-        let guest_name = match input.guest_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => name.to_owned(),
-            None => format!("{} {}", guest.first_name, guest.last_name),
-        };
-        let notes = match input.note.as_deref() {
-            Some(text) => vec![note(&mut action, text)?],
-            None => Vec::new(),
-        };
-        let counter = action.next_confirmation_counter();
-        let reservation = Reservation {
-            provisional_confirmation: None,
-            id: new_id(),
-            property_id: session.property_id,
-            confirmation: ConfirmationNumber::Provisional { device_prefix: session.device_prefix.clone(), counter },
-            guest_id: guest.id,
-            guest_name,
-            room_type_id: input.room_type_id,
-            room_id: input.room_id,
-            arrival: input.arrival,
-            departure: input.departure,
-            adults: input.adults,
-            children: input.children,
-            rate_code,
-            source,
-            special_requests: as_set(edit_set(None, &input.special_requests, &[], "special_requests")?),
-            notes,
-            status: if input.confirmed { ReservationStatus::Confirmed } else { ReservationStatus::Tentative },
-        };
-        let fields = fields_of(&reservation)?;
-        sync_core::validate::check_record(EntityKind::Reservation, &fields)?;
-        if let Some(room_id) = input.room_id {
-            let room: Room = action.get(EntityKind::Room, room_id, "The room").await?.typed()?;
-            check_room_for(&mut action, &reservation, &room).await?;
-        }
+        let (reservation, fields) = new_stay(&mut action, session, input).await?;
         action.insert(EntityKind::Reservation, fields).await?;
         action.commit().await?;
         Ok(reservation)
+    }
+
+    /// A walk-in in one step: the stay is created and its guest checked in, in one
+    /// transaction, or nothing is written at all (a dirty or occupied room, a stay
+    /// that does not start today). The room becomes occupied.
+    pub async fn walk_in(&self, session: &Session, input: NewReservation) -> Result<Reservation> {
+        session.require(EntityKind::Reservation, "check guests in")?;
+        if input.arrival != session.today {
+            return Err(Error::invalid(
+                "arrival",
+                format!(
+                    "A walk-in arrives today ({}); for another day, make a reservation and check the guest in when they arrive",
+                    session.today
+                ),
+            ));
+        }
+        let Some(room_id) = input.room_id else {
+            return Err(Error::invalid("room_id", "Choose the room the walk-in guest gets"));
+        };
+        if !is_device_prefix(&session.device_prefix) {
+            return Err(Error::invalid(
+                "confirmation",
+                "This device has no valid prefix for confirmation numbers: enroll it again",
+            ));
+        }
+        let mut writer = self.writer.lock().await;
+        let mut action = self.action(&mut writer, session).await?;
+        let (reservation, fields) = new_stay(&mut action, session, NewReservation { confirmed: true, ..input }).await?;
+        let room = action.get(EntityKind::Room, room_id, "The room").await?;
+        let problems =
+            check_in_problems(&Stay::from(&reservation), Some(&RoomState::from(&room.typed::<Room>()?)), session.today);
+        if !problems.is_empty() {
+            return Err(Error::breach(RuleBreach::CheckInPrecondition { problems }));
+        }
+        action.insert(EntityKind::Reservation, fields.clone()).await?;
+        let created = Stored {
+            kind: EntityKind::Reservation,
+            id: reservation.id,
+            fields,
+            synced: None,
+            version: None,
+            deleted: false,
+        };
+        let target = require_move(&reservation, DomainAction::CheckIn)?;
+        let after = set([("occupancy", json(Occupancy::Occupied)?)]);
+        write_move(action, &created, reservation, DomainAction::CheckIn, target, Some((&room, after))).await
     }
 
     /// Edits a reservation that is not checked out, cancelled or a no-show.
@@ -490,6 +484,65 @@ impl Store {
         let room = room.as_ref().map(|r| (r, after));
         write_move(action, &stored, reservation, DomainAction::ReinstateCheckOut, target, room).await
     }
+}
+
+/// A new stay from `input`, checked against its guest, room type and room, not yet
+/// written: the reservation and its fields.
+async fn new_stay(action: &mut Action<'_>, session: &Session, input: NewReservation) -> Result<(Reservation, Fields)> {
+    let rate_code = required_text(&input.rate_code, "rate_code", "The rate code")?;
+    let source = required_text(&input.source, "source", "The booking source")?;
+    // One read for the guest and the room type: this is the desk's hottest write.
+    let (guest, type_known, types_known): (Option<String>, bool, bool) = sqlx::query_as(
+        "SELECT (SELECT fields FROM records WHERE entity = 'guest' AND id = ? AND deleted = 0),
+                EXISTS (SELECT 1 FROM records WHERE entity = 'room_type' AND id = ? AND deleted = 0),
+                EXISTS (SELECT 1 FROM records WHERE entity = 'room_type')",
+    )
+    .bind(input.guest_id.to_string())
+    .bind(input.room_type_id.to_string())
+    .fetch_one(&mut *action.tx)
+    .await?;
+    let guest: Guest = match guest {
+        Some(fields) => crate::store::typed(EntityKind::Guest, &crate::store::parse_fields(&fields)?)?,
+        None => return Err(Error::NotFound("The guest profile was not found on this device".into())),
+    };
+    if types_known && !type_known {
+        return Err(unknown_room_type());
+    }
+    let guest_name = match input.guest_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => name.to_owned(),
+        None => format!("{} {}", guest.first_name, guest.last_name),
+    };
+    let notes = match input.note.as_deref() {
+        Some(text) => vec![note(action, text)?],
+        None => Vec::new(),
+    };
+    let counter = action.next_confirmation_counter();
+    let reservation = Reservation {
+        provisional_confirmation: None,
+        id: new_id(),
+        property_id: session.property_id,
+        confirmation: ConfirmationNumber::Provisional { device_prefix: session.device_prefix.clone(), counter },
+        guest_id: guest.id,
+        guest_name,
+        room_type_id: input.room_type_id,
+        room_id: input.room_id,
+        arrival: input.arrival,
+        departure: input.departure,
+        adults: input.adults,
+        children: input.children,
+        rate_code,
+        source,
+        special_requests: as_set(edit_set(None, &input.special_requests, &[], "special_requests")?),
+        notes,
+        status: if input.confirmed { ReservationStatus::Confirmed } else { ReservationStatus::Tentative },
+    };
+    let fields = fields_of(&reservation)?;
+    sync_core::validate::check_record(EntityKind::Reservation, &fields)?;
+    if let Some(room_id) = input.room_id {
+        let room: Room = action.get(EntityKind::Room, room_id, "The room").await?.typed()?;
+        check_room_for(action, &reservation, &room).await?;
+    }
+    Ok((reservation, fields))
 }
 
 /// The stay's assigned room as `action` reads it (none for a stay without one).

@@ -440,3 +440,49 @@ async fn a_check_out_is_not_reinstated_once_the_next_guest_is_in_the_room() {
     assert_eq!(next_now.map(|r| r.status), Some(ReservationStatus::CheckedIn), "the guest in the room stays in house");
     assert_eq!(desk.room_now("301").await.occupancy, Occupancy::Occupied, "the room still holds the next guest");
 }
+
+#[tokio::test]
+async fn a_walk_in_is_created_and_checked_in_in_one_step() {
+    let desk = Desk::new().await;
+    let guest = desk.guest("Walter", "Inn").await;
+    let stay = desk.store.walk_in(&desk.session, desk.booking(guest, Some("301"), 23, 25)).await.expect("walk-in");
+    assert_eq!(stay.status, ReservationStatus::CheckedIn, "the guest is in house at once");
+    let room = desk.room_now("301").await;
+    assert_eq!(room.occupancy, Occupancy::Occupied, "the room is occupied");
+    let batch = desk.store.pending_batch(10).await.expect("outbox");
+    let ops: Vec<_> = batch.iter().map(|(_, m)| (m.entity, m.op)).collect();
+    assert_eq!(
+        ops[ops.len() - 3..],
+        [
+            (EntityKind::Reservation, Operation::Insert),
+            (EntityKind::Reservation, Operation::Action(DomainAction::CheckIn)),
+            (EntityKind::Room, Operation::Update),
+        ],
+        "the server sees a booking, then a check-in with its checks, then the room"
+    );
+}
+
+#[tokio::test]
+async fn a_walk_in_that_cannot_check_in_leaves_nothing_behind() {
+    let desk = Desk::new().await;
+    let guest = desk.guest("Walter", "Inn").await;
+    desk.store.set_room_cleaning(&desk.session, desk.room("301").id, Cleaning::Dirty).await.expect("dirty");
+    let before = desk.stats().await;
+    let (code_of, message) = code(desk.store.walk_in(&desk.session, desk.booking(guest, Some("301"), 23, 25)).await);
+    assert_eq!(code_of, "rule_broken");
+    assert!(message.contains("room 301 is not clean"), "the receptionist is told why: {message}");
+    assert_nothing_written(&desk, before, None).await;
+
+    let (code_of, message) = code(desk.store.walk_in(&desk.session, desk.booking(guest, Some("302"), 21, 25)).await);
+    assert_eq!(code_of, "invalid_input");
+    assert!(message.contains("A walk-in arrives today (2026-11-23)"), "{message}");
+    let (_, message) = code(desk.store.walk_in(&desk.session, desk.booking(guest, None, 23, 25)).await);
+    assert!(message.contains("Choose the room"), "{message}");
+    assert_nothing_written(&desk, before, None).await;
+
+    // With a clean room the same form goes through, and only that stay exists.
+    let stay = desk.store.walk_in(&desk.session, desk.booking(guest, Some("302"), 23, 25)).await.expect("clean room");
+    assert_eq!(stay.room_id, Some(desk.room("302").id));
+    let stays = desk.store.all::<Reservation>(EntityKind::Reservation).await.expect("stays");
+    assert_eq!(stays.len(), 1, "no stray booking from the refused tries: {stays:?}");
+}
