@@ -23,6 +23,7 @@ macro_rules! with_commands {
             free_rooms,
             assign_room,
             check_in,
+            walk_in,
             check_out,
             undo_check_in,
             reinstate_check_out,

@@ -217,6 +217,15 @@ pub async fn check_in(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> R
     Ok(stay)
 }
 
+/// A walk-in in one step: created and checked in, or nothing written.
+#[tauri::command]
+pub async fn walk_in(app: AppHandle, state: State<'_, AppState>, input: NewReservation) -> Reply<Reservation> {
+    let session = state.session_for("check_in").await?;
+    let stay = state.store().walk_in(&session, input).await?;
+    events::local_change(&app, &[K::Reservation, K::Room]).await;
+    Ok(stay)
+}
+
 #[tauri::command]
 pub async fn check_out(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
     let session = state.session_for("check_out").await?;

@@ -350,6 +350,11 @@ export function assignRoom(id: Uuid, roomId: Uuid | null): Promise<Reservation> 
   return call<Reservation>('assign_room', { id, roomId });
 }
 
+/** A walk-in in one step: created and checked in, or nothing written. */
+export function checkInWalkIn(input: NewReservation): Promise<Reservation> {
+  return call<Reservation>('walk_in', { input });
+}
+
 export function checkIn(id: Uuid): Promise<Reservation> {
   return call<Reservation>('check_in', { id });
 }

@@ -1,6 +1,8 @@
 import { freeRooms, type FreeRoom } from '../api.ts';
+import type { Room } from '../records.ts';
 import { isIsoDate } from '../dates.ts';
-import { useLoad } from '../desk.tsx';
+import { useLoad, useRoomLookup } from '../desk.tsx';
+import { readinessLabel } from '../roomReadiness.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
 export interface RoomPickerProps {
@@ -14,6 +16,11 @@ export interface RoomPickerProps {
   error?: string | undefined;
 }
 
+/** `305 · ready, clean`: the room number with whether a guest can go in now. */
+function withReadiness(number: string, room: Room | undefined): string {
+  return room === undefined ? number : `${number} · ${readinessLabel(room)}`;
+}
+
 /** Only the rooms of the type that are free for every night of the stay (`free_rooms`). */
 export function RoomPicker({ roomTypeId, arrival, departure, moving, value, onChange, error }: RoomPickerProps) {
   const ready = roomTypeId !== '' && isIsoDate(arrival) && isIsoDate(departure) && departure > arrival;
@@ -23,6 +30,7 @@ export function RoomPicker({ roomTypeId, arrival, departure, moving, value, onCh
     ['reservation', 'room'],
   );
   const options = rooms.data ?? [];
+  const roomOf = useRoomLookup();
   return (
     <div className={`field${error !== undefined ? ' field--invalid' : ''}`}>
       <label htmlFor="room-picker">Room</label>
@@ -37,7 +45,7 @@ export function RoomPicker({ roomTypeId, arrival, departure, moving, value, onCh
         <option value="">{ready ? 'Not assigned' : 'Choose type and dates first'}</option>
         {options.map((room) => (
           <option key={room.room_id} value={room.room_id}>
-            {room.number}
+            {withReadiness(room.number, roomOf(room.room_id))}
           </option>
         ))}
       </select>

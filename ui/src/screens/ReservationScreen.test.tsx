@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import * as api from '../api.ts';
-import { guest, IDLE, renderInDesk, reservation, ROOMS } from '../test/fixtures.tsx';
+import { CATALOG, guest, IDLE, renderInDesk, reservation, ROOMS } from '../test/fixtures.tsx';
 import { ReservationForm, reservationEdit } from './ReservationScreen.tsx';
 
 vi.mock('../api.ts', async (importOriginal) => (await import('../test/apiMock.ts')).mockApi(await importOriginal()));
@@ -91,7 +91,7 @@ describe('ReservationForm validation', () => {
     await typeInto('First name', 'Sarah');
     await typeInto('Last name', 'Johnson');
     await typeInto('Departure', '2026-03-17');
-    await userEvent.selectOptions(field('Room'), await screen.findByRole('option', { name: '305' }));
+    await userEvent.selectOptions(field('Room'), await screen.findByRole('option', { name: /^305 · / }));
 
     await submit();
 
@@ -145,25 +145,39 @@ describe('ReservationForm validation', () => {
     expect(reservationEdit(stay, values)).toEqual({ adults: 3, add_requests: ['late check-in'], remove_requests: ['crib'] });
   });
 
-  it('creates a walk-in once and retries only the check-in when it failed', async () => {
+  it('sends a walk-in as one step, and a refused one leaves nothing to retry but the same form', async () => {
     vi.mocked(api.createGuest).mockResolvedValue(guest({ id: 'g-9' }));
-    vi.mocked(api.createReservation).mockResolvedValue(reservation({ id: 'r-9' }));
-    vi.mocked(api.checkIn)
-      .mockRejectedValueOnce({ code: 'rule_broken', message: 'Check-in not allowed: room 305 is dirty' })
+    vi.mocked(api.checkInWalkIn)
+      .mockRejectedValueOnce({ code: 'rule_broken', message: 'Check-in not allowed: room 305 is not clean' })
       .mockResolvedValueOnce(reservation({ id: 'r-9', status: 'checked_in' }));
     renderInDesk(<ReservationForm reservation={undefined} walkIn />);
     await typeInto('First name', 'Walk');
     await typeInto('Last name', 'In');
-    await userEvent.selectOptions(field('Room'), await screen.findByRole('option', { name: '305' }));
+    await userEvent.selectOptions(field('Room'), await screen.findByRole('option', { name: /^305 · / }));
 
     await submit('Create and check in');
-    expect(await screen.findByText('Check-in not allowed: room 305 is dirty')).toBeInTheDocument();
+    expect(await screen.findByText('Check-in not allowed: room 305 is not clean')).toBeInTheDocument();
     await submit('Create and check in');
 
-    expect(api.createReservation).toHaveBeenCalledTimes(1);
-    expect(api.checkIn).toHaveBeenCalledTimes(2);
-    expect(api.checkIn).toHaveBeenLastCalledWith('r-9');
+    expect(api.createReservation).not.toHaveBeenCalled();
+    expect(api.checkIn).not.toHaveBeenCalled();
+    expect(api.createGuest).toHaveBeenCalledTimes(1);
+    expect(api.checkInWalkIn).toHaveBeenCalledTimes(2);
+    expect(vi.mocked(api.checkInWalkIn).mock.calls[1]![0]).toMatchObject({ guest_id: 'g-9', room_id: ROOMS[2]!.id });
     expect(window.location.hash).toBe('#/today');
+  });
+
+  it('shows beside each free room whether a guest can go in now', async () => {
+    vi.mocked(api.freeRooms).mockResolvedValue([
+      { room_id: ROOMS[2]!.id, number: '305' },
+      { room_id: ROOMS[3]!.id, number: '306' },
+    ]);
+    renderInDesk(<ReservationForm reservation={undefined} walkIn />, {
+      catalog: { ...CATALOG, rooms: [ROOMS[0]!, ROOMS[1]!, ROOMS[2]!, { ...ROOMS[3]!, cleaning: 'dirty' }] },
+    });
+
+    expect(await screen.findByRole('option', { name: '305 · ready, clean' })).toBeInTheDocument();
+    expect(screen.getByRole('option', { name: '306 · dirty' })).toBeInTheDocument();
   });
 
   it('asks for a room for a walk-in', async () => {

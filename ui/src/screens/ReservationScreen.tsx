@@ -5,6 +5,7 @@ import {
   cancelReservation,
   checkIn,
   createGuest,
+  checkInWalkIn,
   createReservation,
   getReservation,
   markNoShow,
@@ -180,8 +181,7 @@ export function ReservationForm({ reservation, walkIn }: ReservationFormProps) {
     const guestName = `${values.first_name.trim()} ${values.last_name.trim()}`;
     const done = await save.run(async () => {
       if (reservation === undefined && created !== undefined) {
-        // A walk-in whose check-in failed after it was created: only the check-in is retried.
-        return walkIn ? checkIn(created.id) : created;
+        return created;
       }
       if (reservation === undefined) {
         let guest = guestId;
@@ -200,7 +200,7 @@ export function ReservationForm({ reservation, walkIn }: ReservationFormProps) {
           guest = created.id;
           setGuestId(guest);
         }
-        const created = await createReservation({
+        const input = {
           guest_id: guest,
           guest_name: guestName,
           room_type_id: values.room_type_id,
@@ -214,11 +214,14 @@ export function ReservationForm({ reservation, walkIn }: ReservationFormProps) {
           special_requests: requestList(values.special_requests),
           note: null,
           confirmed: true,
-        });
-        setCreated(created);
+        };
         if (walkIn) {
-          await checkIn(created.id);
+          // Created and checked in at once, or nothing is written: a refused walk-in
+          // leaves no stray booking, and the form can be sent again as it is.
+          return checkInWalkIn(input);
         }
+        const created = await createReservation(input);
+        setCreated(created);
         return created;
       }
       const edit = reservationEdit(reservation, values);

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import * as api from '../api.ts';
-import { renderInDesk, reservation, ROOMS } from '../test/fixtures.tsx';
+import { CATALOG, renderInDesk, reservation, ROOMS } from '../test/fixtures.tsx';
 import { TodayScreen } from './TodayScreen.tsx';
 
 vi.mock('../api.ts', async (importOriginal) => (await import('../test/apiMock.ts')).mockApi(await importOriginal()));
@@ -26,6 +26,16 @@ describe('TodayScreen', () => {
     expect(arrivals.getByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305');
     expect(within(screen.getByRole('region', { name: /Departures/ })).getByText('Lea Weber')).toBeInTheDocument();
     expect(within(screen.getByRole('region', { name: /In house/ })).getByText('Lea Weber')).toBeInTheDocument();
+  });
+
+  it('says on each arrival whether its room is ready', async () => {
+    renderInDesk(<TodayScreen />, {
+      catalog: { ...CATALOG, rooms: [ROOMS[0]!, ROOMS[1]!, ROOMS[2]!, { ...ROOMS[3]!, cleaning: 'dirty' }] },
+    });
+
+    const arrivals = within(await screen.findByRole('region', { name: /Arrivals/ }));
+    expect(arrivals.getByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305 · ready, clean');
+    expect(arrivals.getByRole('listitem', { name: /Tom Berg/ })).toHaveTextContent('Room 306 · dirty');
   });
 
   it('checks in with the button', async () => {

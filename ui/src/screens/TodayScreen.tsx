@@ -5,6 +5,8 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { shortDate } from '../dates.ts';
 import { useAction, useLoad, useRoomLookup, useVerdict } from '../desk.tsx';
+import type { Room } from '../records.ts';
+import { isReady, readinessLabel } from '../roomReadiness.ts';
 import type { Reservation } from '../records.ts';
 import { href, navigate, type Route } from '../routes.ts';
 
@@ -70,7 +72,7 @@ export function StayList({ title, stays, empty, action, more }: StayListProps) {
                   {stay.guest_name}
                 </a>
                 <span className="mono">{stay.confirmation}</span>
-                <span>Room {roomOf(stay.room_id)?.number ?? '—'}</span>
+                <RoomWithReadiness room={roomOf(stay.room_id)} showReadiness={stay.status === 'confirmed'} />
                 <span className="muted">
                   {shortDate(stay.arrival)} – {shortDate(stay.departure)}
                 </span>
@@ -162,5 +164,23 @@ export function TodayScreen() {
         />
       </div>
     </section>
+  );
+}
+
+/** An arrival's room with whether it is ready for the guest (`Room 305 · dirty`). */
+function RoomWithReadiness({ room, showReadiness }: { room: Room | undefined; showReadiness: boolean }) {
+  if (room === undefined) {
+    return <span>Room —</span>;
+  }
+  if (!showReadiness) {
+    return <span>Room {room.number}</span>;
+  }
+  return (
+    <span>
+      Room {room.number}{' '}
+      <span className={isReady(room) ? 'readiness readiness--ready' : 'readiness readiness--not-ready'}>
+        · {readinessLabel(room)}
+      </span>
+    </span>
   );
 }
