@@ -63,6 +63,8 @@ macro_rules! with_commands {
             outbox,
             retry_mutation,
             conflicts,
+            superseded_edits,
+            mark_superseded_seen,
             resolve_conflict,
             sync_metrics,
             update_status,

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use frontdesk_device::screens::{
     Catalog, ConflictView, NamedHistoryEntry, OutboxView, ReservationPage, ReservationQuery, SessionState,
-    SettingsView, SyncMetricsView, SyncView, TapeChart, Today,
+    SettingsView, SupersededView, SyncMetricsView, SyncView, TapeChart, Today,
 };
 use frontdesk_device::sync::SyncSettings;
 use frontdesk_device::{
@@ -585,6 +585,20 @@ pub async fn retry_mutation(app: AppHandle, state: State<'_, AppState>, mutation
     events::emit_status(&app).await;
     state.desk.sync().sync_now().await;
     Ok(())
+}
+
+/// The signed-in user's edits that lost a merge to another desk's, newest first.
+#[tauri::command]
+pub async fn superseded_edits(state: State<'_, AppState>, limit: u32) -> Reply<Vec<SupersededView>> {
+    let session = state.session().await?;
+    Ok(state.store().superseded_views(session.user_id, limit.min(500)).await?)
+}
+
+/// The signed-in user has seen their superseded edits: the notice goes away.
+#[tauri::command]
+pub async fn mark_superseded_seen(state: State<'_, AppState>) -> Reply<u64> {
+    let session = state.session().await?;
+    Ok(state.store().mark_superseded_seen(session.user_id).await?)
 }
 
 #[tauri::command]

@@ -637,6 +637,41 @@ export interface HistoryEntry {
   at_ms: number;
   /** `local` for this device's actions, `server` for pulled changes. */
   origin: 'local' | 'server';
+  /** The author's values this version's merge settled against: edits that lost, kept here. */
+  superseded?: Superseded[];
+}
+
+/** `sync_core::merge::Superseded`: a value that lost a merge to its field's policy. */
+export interface Superseded {
+  field: string;
+  value: unknown;
+  kept: unknown;
+  policy: 'server_wins' | 'last_writer_wins' | 'priority';
+}
+
+/** `device::screens::SupersededView`: one of the signed-in user's edits that lost a merge. */
+export interface SupersededEdit {
+  id: number;
+  entity: EntityKind;
+  record_id: Uuid;
+  field: string;
+  value: unknown;
+  kept: unknown;
+  policy: Superseded['policy'];
+  made_at_ms: number;
+  seen: boolean;
+  /** E.g. "Reservation H-2026-0042, Sarah Johnson". */
+  title: string;
+}
+
+/** The signed-in user's edits that lost a merge to another desk's, newest first. */
+export function supersededEdits(limit: number): Promise<SupersededEdit[]> {
+  return call<SupersededEdit[]>('superseded_edits', { limit });
+}
+
+/** The signed-in user has seen their superseded edits. */
+export function markSupersededSeen(): Promise<number> {
+  return call<number>('mark_superseded_seen');
 }
 
 export function recordHistory(entity: EntityKind, recordId: Uuid): Promise<HistoryEntry[]> {

@@ -166,6 +166,15 @@ pub struct ConflictView {
     pub server_device: Option<String>,
 }
 
+/// An edit of this desk's user that lost a merge, as the sync center lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupersededView {
+    #[serde(flatten)]
+    pub edit: crate::queries::SupersededEdit,
+    /// E.g. "Reservation H-2026-0042, Sarah Johnson".
+    pub title: String,
+}
+
 /// One version of a record, with the names of who and which device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NamedHistoryEntry {
@@ -531,6 +540,18 @@ impl Store {
                 superseded: Vec::new(),
             })
             .collect())
+    }
+
+    /// The signed-in user's edits that lost a merge, newest first, with their records'
+    /// titles (a shared desk shows each person only their own).
+    pub async fn superseded_views(&self, user_id: Uuid, limit: u32) -> Result<Vec<SupersededView>> {
+        let edits = self.superseded_edits(user_id, limit).await?;
+        let mut views = Vec::with_capacity(edits.len());
+        for edit in edits {
+            let current = self.record_fields(edit.entity, edit.record_id).await?.map(|(fields, _)| fields);
+            views.push(SupersededView { title: record_title(edit.entity, current.as_ref()), edit });
+        }
+        Ok(views)
     }
 
     /// Open conflicts, most severe first, named for the dialog.

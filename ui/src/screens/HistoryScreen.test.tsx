@@ -51,4 +51,17 @@ describe('HistoryScreen', () => {
     expect(within(versions[0]!).getByRole('row', { name: /tags/ })).toHaveTextContent('vip');
     expect(versions[1]).toHaveTextContent('insert by Ana Reis on Front desk 1');
   });
+  it('keeps an edit that lost a merge in the version that carried it, with why', async () => {
+    const lost: api.HistoryEntry = {
+      ...CHANGED,
+      before: { adults: 1 },
+      after: { adults: 1 },
+      superseded: [{ field: 'adults', value: 3, kept: 1, policy: 'last_writer_wins' }],
+    };
+    vi.mocked(api.recordHistory).mockResolvedValue([CREATED, lost]);
+    renderInDesk(<HistoryScreen entity="reservation" id="r-1" />);
+
+    const list = await screen.findByRole('list', { name: 'Edits that lost' });
+    expect(within(list).getByText('Adults: 3 was replaced by 1 (a later edit from another desk came first)')).toBeInTheDocument();
+  });
 });

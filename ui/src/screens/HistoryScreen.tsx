@@ -1,4 +1,4 @@
-import { recordHistory, type HistoryEntry } from '../api.ts';
+import { recordHistory, type HistoryEntry, type Superseded } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { dateTime } from '../dates.ts';
 import { useLoad } from '../desk.tsx';
@@ -12,6 +12,19 @@ export function fieldDiff(entry: Pick<HistoryEntry, 'before' | 'after'>): { fiel
     .sort()
     .map((field) => ({ field, before: entry.before?.[field] ?? null, after: entry.after?.[field] ?? null }))
     .filter((row) => !sameValue(row.before, row.after));
+}
+
+/** Why an edit lost, in words: the policies of the property's merge table. */
+const WHY: Record<Superseded['policy'], string> = {
+  last_writer_wins: 'a later edit from another desk came first',
+  server_wins: 'the value already on the server is kept for this field',
+  priority: 'the other status takes priority',
+};
+
+/** "Adults: 3 was replaced by 1 (a later edit from another desk came first)". */
+export function supersededSentence(lost: Superseded): string {
+  const field = words(lost.field);
+  return `${field.charAt(0).toUpperCase()}${field.slice(1)}: ${displayValue(lost.value)} was replaced by ${displayValue(lost.kept)} (${WHY[lost.policy]})`;
 }
 
 /** Every version of a record: who, on which device, when, and what changed. */
@@ -51,6 +64,15 @@ export function HistoryScreen({ entity, id }: { entity: EntityKind; id: string }
                 ))}
               </tbody>
             </table>
+            {(entry.superseded ?? []).length > 0 && (
+              <ul className="history__superseded" aria-label="Edits that lost">
+                {(entry.superseded ?? []).map((lost) => (
+                  <li key={lost.field}>
+                    {supersededSentence(lost)}
+                  </li>
+                ))}
+              </ul>
+            )}
           </li>
         ))}
       </ol>

@@ -37,6 +37,8 @@ beforeEach(() => {
   });
   vi.mocked(api.retryMutation).mockResolvedValue(undefined);
   vi.mocked(api.resolveConflict).mockResolvedValue(undefined);
+  vi.mocked(api.supersededEdits).mockResolvedValue([]);
+  vi.mocked(api.markSupersededSeen).mockResolvedValue(0);
 });
 
 describe('SyncCenter', () => {
@@ -91,5 +93,27 @@ describe('SyncCenter', () => {
     act(() => progress?.({ phase: 'pull', done: 2000, total: 8000 }));
 
     expect(screen.getByRole('progressbar', { name: 'Receiving changes: 2000 of 8000' })).toHaveAttribute('max', '8000');
+  });
+  it('lists the edits of this user that another desk replaced, and marks them seen', async () => {
+    vi.mocked(api.supersededEdits).mockResolvedValue([
+      {
+        id: 4,
+        entity: 'reservation',
+        record_id: 'r-42',
+        field: 'adults',
+        value: 3,
+        kept: 1,
+        policy: 'last_writer_wins',
+        made_at_ms: Date.now() - 60_000,
+        seen: false,
+        title: 'Reservation H-2024-0042, Sarah Johnson',
+      },
+    ]);
+    renderInDesk(<SyncCenter openConflicts={false} />);
+
+    const panel = within(await screen.findByRole('region', { name: /Your edits replaced by other desks \(1\)/ }));
+    expect(panel.getByRole('link', { name: 'Reservation H-2024-0042, Sarah Johnson' })).toHaveAttribute('href', '#/history/reservation/r-42');
+    expect(panel.getByText('Adults: 3 was replaced by 1 (a later edit from another desk came first)')).toBeInTheDocument();
+    await vi.waitFor(() => expect(api.markSupersededSeen).toHaveBeenCalledTimes(1));
   });
 });

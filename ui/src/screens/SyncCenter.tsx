@@ -6,10 +6,13 @@ import {
   onSyncProgress,
   onSyncStatus,
   outbox as loadOutbox,
+  markSupersededSeen,
   retryMutation,
+  supersededEdits,
   syncMetrics,
   syncNow,
   type ConflictView,
+  type SupersededEdit,
   type Outbox,
   type SyncMetrics,
   type SyncProgress,
@@ -21,6 +24,8 @@ import { useAction, useDesk, useLoad, useRoomLookup } from '../desk.tsx';
 import { words } from '../records.ts';
 import { displayValue } from '../resolution.ts';
 import { relativeTime } from '../syncStatus.ts';
+import { dateTime } from '../dates.ts';
+import { supersededSentence } from './HistoryScreen.tsx';
 
 function listenWhile(subscribe: (handler: () => void) => unknown, handler: () => void): () => void {
   const subscription = subscribe(handler);
@@ -145,6 +150,8 @@ export function SyncCenter({ openConflicts }: { openConflicts: boolean }) {
         </ul>
       </section>
 
+      <SupersededPanel />
+
       <section className="panel" aria-labelledby="queue-title">
         <h2 id="queue-title">Queue</h2>
         <ErrorNotice error={queue.error} />
@@ -242,6 +249,49 @@ export function SyncCenter({ openConflicts }: { openConflicts: boolean }) {
           }}
         />
       )}
+    </section>
+  );
+}
+
+/** The kinds of record a desk edits: a sync that merged one may have replaced an edit. */
+const EDITED_KINDS = [
+  'reservation',
+  'guest',
+  'room',
+  'housekeeping_task',
+  'maintenance_report',
+  'service_request',
+  'pos_order',
+  'inventory_item',
+] as const;
+
+/** The signed-in user's edits that other desks' edits replaced: each says what was
+ *  kept and why, and opens the record's history. Seen once the panel was shown. */
+function SupersededPanel() {
+  const edits = useLoad<SupersededEdit[]>(() => supersededEdits(50), [], EDITED_KINDS);
+  const unseen = (edits.data ?? []).filter((edit) => !edit.seen).length;
+  useEffect(() => {
+    if (unseen > 0) {
+      void markSupersededSeen();
+    }
+  }, [unseen]);
+  const list = edits.data ?? [];
+  return (
+    <section className="panel" aria-labelledby="superseded-title">
+      <h2 id="superseded-title">Your edits replaced by other desks ({list.length})</h2>
+      <ErrorNotice error={edits.error} />
+      {list.length === 0 && <p className="muted">None of your edits was replaced.</p>}
+      <ul className="superseded-list">
+        {list.map((edit) => (
+          <li key={edit.id} className={edit.seen ? undefined : 'superseded-list__new'}>
+            <a href={`#/history/${edit.entity}/${edit.record_id}`}>{edit.title}</a>{' '}
+            <span>{supersededSentence(edit)}</span>{' '}
+            <time className="muted" dateTime={new Date(edit.made_at_ms).toISOString()}>
+              {dateTime(edit.made_at_ms)}
+            </time>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
