@@ -554,7 +554,7 @@ pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
 
 #[tauri::command]
 pub async fn save_settings(app: AppHandle, state: State<'_, AppState>, sync: SyncSettings) -> Reply<SettingsView> {
-    state.session().await?;
+    state.session().await?.require_manager("change this desk's sync settings")?;
     state.desk.sync().set_settings(sync).await?;
     events::emit_status(&app).await;
     get_settings(state).await

@@ -1,4 +1,4 @@
-import { act, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -237,6 +237,31 @@ describe('header', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign out' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+  });
+
+  it('shows the housekeeper who signs in next none of the receptionist\'s screens', async () => {
+    vi.mocked(api.signOut).mockResolvedValue({ device: DEVICE, user: null });
+    vi.mocked(api.searchGuests).mockResolvedValue([]);
+    vi.mocked(api.myTasks).mockResolvedValue([]);
+    window.location.hash = '#/guests';
+    vi.mocked(api.sessionState).mockResolvedValue(SIGNED_IN);
+    render(<App />);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Guests' })).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(window.location.hash).toBe('#/today');
+
+    // Whatever address the window is at, a housekeeper sees no guest screen.
+    window.location.hash = '#/guests';
+    vi.mocked(api.sessionState).mockResolvedValue({
+      device: DEVICE,
+      user: { ...DESK_USER, id: 'u-house', username: 'helena', display_name: 'Helena', role: 'housekeeping' },
+    });
+    cleanup();
+    render(<App />);
+    await screen.findByLabelText('Signed in as');
+    expect(screen.queryByRole('heading', { level: 1, name: 'Guests' })).not.toBeInTheDocument();
+    expect(screen.getByRole('navigation', { name: 'Screens' })).not.toHaveTextContent('Guests');
   });
 });
 

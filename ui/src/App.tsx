@@ -32,7 +32,7 @@ import { StaleBanner } from './components/StaleBanner.tsx';
 import { UpdateBanner } from './components/UpdateBanner.tsx';
 import { DeskProvider, subscribeDataChanged } from './desk.tsx';
 import { words } from './records.ts';
-import { navigate, useRoute, type Route } from './routes.ts';
+import { mayOpen, navigate, useRoute, type Route } from './routes.ts';
 import { EnrollScreen } from './screens/EnrollScreen.tsx';
 import { FolioScreen } from './screens/FolioScreen.tsx';
 import { GuestsScreen } from './screens/GuestsScreen.tsx';
@@ -112,7 +112,8 @@ export function App() {
   if (session.user === null) {
     return <SignInScreen device={session.device} onSignedIn={setSession} />;
   }
-  return <DeskShell user={session.user} onSignedOut={setSession} />;
+  // Keyed by the person: a user switch starts every screen, form and cached answer afresh.
+  return <DeskShell key={session.user.id} user={session.user} onSignedOut={setSession} />;
 }
 
 const NAV: { route: Route; label: string; roles?: SignedInUser['role'][] }[] = [
@@ -163,7 +164,9 @@ function useDeskKeys() {
  * The current screen. Memoised: the header's progress bar changes about ten times a second
  * while syncing, and the screen (which may list hundreds of stays) has no part in it.
  */
-const Screen = memo(function Screen({ route, user }: { route: Route; user: SignedInUser }) {
+const Screen = memo(function Screen({ route: asked, user }: { route: Route; user: SignedInUser }) {
+  // What this person's role may not read is not shown, whatever the address says.
+  const route: Route = mayOpen(user.role, asked) ? asked : { screen: 'today' };
   switch (route.screen) {
     case 'today':
       return user.role === 'housekeeping' ? <HousekeepingMode /> : user.role === 'maintenance' ? <MaintenanceScreen /> : <TodayScreen />;
@@ -272,7 +275,11 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
     syncNow().catch((reason: unknown) => setSyncError(toAppError(reason)));
   };
   const doSignOut = useCallback(() => {
-    signOut().then(onSignedOut, (reason: unknown) => setSyncError(toAppError(reason)));
+    signOut().then((state) => {
+      // The next person starts at their own home screen, not on this one's last screen.
+      navigate({ screen: 'today' });
+      onSignedOut(state);
+    }, (reason: unknown) => setSyncError(toAppError(reason)));
   }, [onSignedOut]);
   // The same desk while nothing in it changed, so the screens do not render again for the
   // progress bar or the header.
@@ -280,7 +287,7 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
     () => (catalog === undefined ? undefined : { catalog, user, sync, signOut: doSignOut }),
     [catalog, user, sync, doSignOut],
   );
-  const nav = NAV.filter((item) => item.roles === undefined || item.roles.includes(user.role));
+  const nav = NAV.filter((item) => mayOpen(user.role, item.route) && (item.roles === undefined || item.roles.includes(user.role)));
   const active = route.screen === 'reservation' ? 'reservations' : route.screen === 'folio' || route.screen === 'history' ? '' : route.screen;
 
   return (

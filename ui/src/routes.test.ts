@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { href, parseRoute, type Route } from './routes.ts';
+import { href, mayOpen, parseRoute, type Route } from './routes.ts';
 
 describe('routes', () => {
   it.each<[string, Route]>([
@@ -21,5 +21,28 @@ describe('routes', () => {
     if (hash.startsWith('#/') && hash !== '#/nowhere' && !hash.includes('nonsense')) {
       expect(href(route)).toBe(hash);
     }
+  });
+});
+
+describe('who may open a screen on a shared desk', () => {
+  it('keeps guests, stays, folios and money from housekeeping and maintenance', () => {
+    for (const route of [
+      { screen: 'guests' },
+      { screen: 'folio', reservationId: 'r-1' },
+      { screen: 'reservation', id: 'r-1', walkIn: false },
+      { screen: 'reservations' },
+      { screen: 'pos' },
+      { screen: 'history', entity: 'guest', id: 'g-1' },
+    ] as const) {
+      expect(mayOpen('housekeeping', route), route.screen).toBe(false);
+      expect(mayOpen('maintenance', route), route.screen).toBe(false);
+      expect(mayOpen('front_desk', route), route.screen).toBe(true);
+    }
+  });
+
+  it('leaves rooms and the settings screen to everyone', () => {
+    expect(mayOpen('housekeeping', { screen: 'settings' })).toBe(true);
+    expect(mayOpen('housekeeping', { screen: 'rooms' })).toBe(true);
+    expect(mayOpen('housekeeping', { screen: 'history', entity: 'room', id: 'x' })).toBe(true);
   });
 });

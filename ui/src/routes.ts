@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'react';
 
-import { RESERVATION_STATUSES, type EntityKind, type ReservationStatus } from './records.ts';
+import { RESERVATION_STATUSES, type EntityKind, type ReservationStatus, type Role } from './records.ts';
 
 export type Route =
   | { screen: 'today' }
@@ -96,4 +96,35 @@ export function useRoute(): Route {
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   return route;
+}
+
+const DESK: readonly Role[] = ['manager', 'front_desk'];
+
+/**
+ * Who may open a screen on a shared desk: guests, stays, folios and money are the front
+ * desk's and the manager's. A route another role
+ * left behind (a bookmark, the last screen before a sign-out) shows the role's home.
+ */
+export function mayOpen(role: Role, route: Route): boolean {
+  switch (route.screen) {
+    case 'today':
+    case 'rooms':
+    case 'maintenance':
+    case 'requests':
+    case 'inventory':
+    case 'sync':
+    case 'settings':
+      return true;
+    case 'housekeeping':
+      return role !== 'maintenance';
+    case 'history':
+      return DESK.includes(role) || ['room', 'housekeeping_task', 'maintenance_report', 'service_request', 'inventory_item'].includes(route.entity);
+    case 'reservations':
+    case 'reservation':
+    case 'tape-chart':
+    case 'folio':
+    case 'guests':
+    case 'pos':
+      return DESK.includes(role);
+  }
 }

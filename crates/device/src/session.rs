@@ -39,6 +39,12 @@ impl Session {
         }
     }
 
+    /// Refuses unless a manager is signed in: what changes the desk itself (its sync
+    /// settings) is a manager's, on a desk other people share.
+    pub fn require_manager(&self, what: &str) -> Result<()> {
+        if self.role == Role::Manager { Ok(()) } else { Err(Error::NotAllowed(format!("Only a manager may {what}"))) }
+    }
+
     /// Refuses unless the session's role may change `field` of a room.
     pub(crate) fn require_room_field(&self, field: &str, what: &str) -> Result<()> {
         if access::may_change_room_field(self.role, field) {

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import * as api from '../api.ts';
+import type { SignedInUser } from '../api.ts';
 import { CATALOG, DESK_USER, IDLE } from '../test/fixtures.tsx';
 import { DeskProvider } from '../desk.tsx';
 import { SettingsScreen } from './SettingsScreen.tsx';
@@ -34,9 +35,11 @@ beforeEach(() => {
   vi.mocked(api.saveSettings).mockResolvedValue(SETTINGS);
 });
 
-function show(signOut = vi.fn()) {
+const MANAGER: SignedInUser = { ...DESK_USER, id: 'u-2', username: 'marta', display_name: 'Marta', role: 'manager' };
+
+function show(signOut = vi.fn(), user: SignedInUser = MANAGER) {
   render(
-    <DeskProvider value={{ catalog: CATALOG, user: DESK_USER, sync: IDLE, signOut }}>
+    <DeskProvider value={{ catalog: CATALOG, user, sync: IDLE, signOut }}>
       <SettingsScreen />
     </DeskProvider>,
   );
@@ -70,6 +73,15 @@ describe('SettingsScreen', () => {
       stale_policies: [{ ...SETTINGS.sync.stale_policies[0]!, when_critical: 'block' }],
     });
     expect(await screen.findByText('Settings saved.')).toBeInTheDocument();
+  });
+
+  it('lets only a manager change how the desk syncs', async () => {
+    show(vi.fn(), DESK_USER);
+
+    expect(await screen.findByText("Only a manager changes how this desk syncs.")).toBeInTheDocument();
+    expect(screen.getByLabelText('Pull interval (seconds)')).toBeDisabled();
+    expect(screen.queryByRole('button', { name: 'Save settings' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Check for updates' })).toBeEnabled();
   });
 
   it('shows a refused setting beside its field', async () => {

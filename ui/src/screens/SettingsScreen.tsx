@@ -24,6 +24,8 @@ const AUTO_KINDS: EntityKind[] = ['reservation', 'guest', 'room', 'housekeeping_
 /** Server, device and the sync worker's settings. */
 export function SettingsScreen() {
   const desk = useDesk();
+  // The desk's own settings change it for everyone who uses it: a manager's.
+  const manager = desk.user.role === 'manager';
   const loaded = useLoad<Settings>(getSettings, [], []);
   const [draft, setDraft] = useState<SyncSettings | undefined>(undefined);
   const [saved, setSaved] = useState(false);
@@ -78,6 +80,8 @@ export function SettingsScreen() {
       </dl>
       <form className="panel settings-form" onSubmit={submit} noValidate aria-label="Sync settings">
         <h2>Sync</h2>
+        {!manager && <p className="muted">Only a manager changes how this desk syncs.</p>}
+        <fieldset disabled={!manager} className="settings-form__fields">
         <label className="check">
           <input type="checkbox" checked={draft.enabled} onChange={(e) => update({ enabled: e.target.checked })} /> Sync enabled
         </label>
@@ -172,9 +176,12 @@ export function SettingsScreen() {
           <ErrorNotice error={save.error} />
         )}
         {saved && <p role="status">Settings saved.</p>}
-        <button type="submit" className="primary" disabled={save.busy}>
-          Save settings
-        </button>
+        </fieldset>
+        {manager && (
+          <button type="submit" className="primary" disabled={save.busy}>
+            Save settings
+          </button>
+        )}
       </form>
       <SoftwareUpdate />
       <button type="button" className="danger" onClick={() => desk.signOut?.()}>

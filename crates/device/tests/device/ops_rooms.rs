@@ -198,3 +198,16 @@ async fn inventory_moves_by_deltas_that_the_server_can_add_up() {
     assert_eq!(desk.store.adjust_inventory(&desk.session, item.id, 0).await.expect_err("zero").code(), "invalid_input");
     assert_nothing_written(&desk, before, Some((EntityKind::InventoryItem, item.id, &fields))).await;
 }
+
+#[tokio::test]
+async fn only_a_manager_changes_the_desks_own_settings() {
+    let mut desk = Desk::new().await;
+    for role in [Role::FrontDesk, Role::Housekeeping, Role::Maintenance] {
+        desk.session.role = role;
+        let err = desk.session.require_manager("change this desk's sync settings").expect_err("refused");
+        assert_eq!(err.code(), "not_allowed", "{role:?}");
+        assert_eq!(err.to_string(), "Only a manager may change this desk's sync settings");
+    }
+    desk.session.role = Role::Manager;
+    assert!(desk.session.require_manager("change this desk's sync settings").is_ok());
+}
