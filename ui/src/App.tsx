@@ -4,6 +4,7 @@ import {
   AppError as AppErrorClass,
   appInfo,
   catalog as loadCatalog,
+  getSettings,
   onConflictsChanged,
   onDeviceWiped,
   onSyncAlert,
@@ -31,6 +32,7 @@ import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { StaleBanner } from './components/StaleBanner.tsx';
 import { UpdateBanner } from './components/UpdateBanner.tsx';
 import { DeskProvider, subscribeDataChanged } from './desk.tsx';
+import { useIdleSignOut } from './idle.ts';
 import { words } from './records.ts';
 import { mayOpen, navigate, useRoute, type Route } from './routes.ts';
 import { EnrollScreen } from './screens/EnrollScreen.tsx';
@@ -274,6 +276,13 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
     setSyncError(undefined);
     syncNow().catch((reason: unknown) => setSyncError(toAppError(reason)));
   };
+  const [idleSeconds, setIdleSeconds] = useState(0);
+  useEffect(() => {
+    getSettings().then(
+      (settings) => setIdleSeconds(settings.sync.idle_sign_out),
+      () => setIdleSeconds(0),
+    );
+  }, []);
   const doSignOut = useCallback(() => {
     signOut().then((state) => {
       // The next person starts at their own home screen, not on this one's last screen.
@@ -281,6 +290,7 @@ export function DeskShell({ user, onSignedOut }: DeskShellProps) {
       onSignedOut(state);
     }, (reason: unknown) => setSyncError(toAppError(reason)));
   }, [onSignedOut]);
+  useIdleSignOut(idleSeconds, doSignOut);
   // The same desk while nothing in it changed, so the screens do not render again for the
   // progress bar or the header.
   const desk = useMemo(

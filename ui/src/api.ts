@@ -706,6 +706,8 @@ export interface SyncSettings {
   max_queue: number;
   stale_policies: StalePolicy[];
   pause_on_metered: boolean;
+  /** Seconds without a key press or touch after which the user is signed out; 0: never. */
+  idle_sign_out: number;
 }
 
 export interface Settings {

@@ -27,6 +27,7 @@ const SETTINGS: api.Settings = {
       { entity: 'room', warn_after: 60, critical_after: 1800, operations: ['check_in', 'assign_room'], when_critical: 'warn' },
     ],
     pause_on_metered: false,
+    idle_sign_out: 900,
   },
 };
 

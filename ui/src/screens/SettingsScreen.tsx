@@ -102,6 +102,16 @@ export function SettingsScreen() {
           <Field label="Warn at queue length" error={fieldError('max_queue')}>
             {(p) => <input {...p} inputMode="numeric" value={draft.max_queue} onChange={(e) => setNumber('max_queue')(e.target.value)} />}
           </Field>
+          <Field label="Sign out when idle (minutes, 0 for never)" error={fieldError('idle_sign_out')}>
+            {(p) => (
+              <input
+                {...p}
+                inputMode="numeric"
+                value={Math.round(draft.idle_sign_out / 60)}
+                onChange={(e) => update({ idle_sign_out: Number(e.target.value.replace(/\D/g, '')) * 60 })}
+              />
+            )}
+          </Field>
         </div>
         <h3>Settle conflicts without asking</h3>
         <div className="form-row">
@@ -172,7 +182,7 @@ export function SettingsScreen() {
           </tbody>
         </table>
         {save.error?.field === undefined && <ErrorNotice error={save.error} />}
-        {save.error?.field !== undefined && !['pull_interval', 'batch_size', 'max_retries', 'max_queue'].includes(save.error.field) && (
+        {save.error?.field !== undefined && !['pull_interval', 'batch_size', 'max_retries', 'max_queue', 'idle_sign_out'].includes(save.error.field) && (
           <ErrorNotice error={save.error} />
         )}
         {saved && <p role="status">Settings saved.</p>}

@@ -69,6 +69,14 @@ pub struct SyncSettings {
     pub stale_policies: Vec<StalePolicy>,
     /// Hold syncing on connections the operating system reports as metered.
     pub pause_on_metered: bool,
+    /// Sign the user out after this long without a key press or a touch (a lobby desk
+    /// is public); zero: never.
+    #[serde(with = "secs", default = "default_idle_sign_out")]
+    pub idle_sign_out: Duration,
+}
+
+fn default_idle_sign_out() -> Duration {
+    Duration::from_secs(15 * 60)
 }
 
 impl Default for SyncSettings {
@@ -118,6 +126,7 @@ impl Default for SyncSettings {
                 },
             ],
             pause_on_metered: false,
+            idle_sign_out: default_idle_sign_out(),
         }
     }
 }
@@ -153,6 +162,11 @@ impl SyncSettings {
         }
         if self.max_queue < 100 {
             return fail("max_queue", "must be at least 100 changes");
+        }
+        if !self.idle_sign_out.is_zero()
+            && (self.idle_sign_out < Duration::from_secs(60) || self.idle_sign_out > Duration::from_secs(12 * 3_600))
+        {
+            return fail("idle_sign_out", "must be between 1 minute and 12 hours, or 0 for never");
         }
         for policy in &self.stale_policies {
             if policy.warn_after.is_zero() || policy.critical_after < policy.warn_after {
@@ -210,6 +224,14 @@ mod tests {
             settings.stale_policies.iter().find(|p| p.entity == EntityKind::Reservation).expect("reservation policy");
         assert_eq!(reservations.warn_after, Duration::from_secs(300), "reservations warn after five minutes");
         assert_eq!(settings.auto_resolve_for(EntityKind::Guest), AutoResolve::Ask);
+        assert_eq!(settings.idle_sign_out, Duration::from_secs(900), "an idle desk signs out after 15 minutes");
+        let older: SyncSettings = serde_json::from_value(serde_json::json!({
+            "enabled": true, "pull_interval": 30, "batch_size": 1000, "max_retries": 5, "backoff_base": 500,
+            "backoff_max": 60000, "auto_resolve": {}, "max_queue": 100000, "stale_policies": [],
+            "pause_on_metered": false
+        }))
+        .expect("settings saved by an older version still read");
+        assert_eq!(older.idle_sign_out, Duration::from_secs(900));
     }
 
     #[test]
@@ -229,6 +251,7 @@ mod tests {
             (Box::new(|s| s.batch_size = 0), "batch_size"),
             (Box::new(|s| s.backoff_base = Duration::from_secs(120)), "backoff_base"),
             (Box::new(|s| s.max_queue = 1), "max_queue"),
+            (Box::new(|s| s.idle_sign_out = Duration::from_secs(5)), "idle_sign_out"),
             (Box::new(|s| s.stale_policies[0].critical_after = Duration::from_secs(1)), "stale_policies.room"),
         ];
         for (change, setting) in cases {
