@@ -322,6 +322,31 @@ pub async fn my_tasks(state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>
     Ok(state.store().tasks_for(session.user_id).await?)
 }
 
+/// Open tasks nobody has taken yet, most urgent first.
+#[tauri::command]
+pub async fn unassigned_tasks(state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
+    state.session().await?;
+    Ok(state.store().unassigned_tasks().await?)
+}
+
+/// Makes the housekeeping day's tasks (departures, stay-overs, arrivals); answers those made now.
+#[tauri::command]
+pub async fn make_housekeeping_day(app: AppHandle, state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
+    let session = state.session().await?;
+    let made = state.store().make_housekeeping_day(&session).await?;
+    events::local_change(&app, &[K::HousekeepingTask]).await;
+    Ok(made)
+}
+
+/// The signed-in housekeeper takes a task nobody has taken.
+#[tauri::command]
+pub async fn take_task(app: AppHandle, state: State<'_, AppState>, task_id: Uuid) -> Reply<HousekeepingTask> {
+    let session = state.session_for("progress_task").await?;
+    let task = state.store().assign_task(&session, task_id, Some(session.user_id)).await?;
+    events::local_change(&app, &[K::HousekeepingTask]).await;
+    Ok(task)
+}
+
 #[tauri::command]
 pub async fn progress_task(
     app: AppHandle,

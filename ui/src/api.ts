@@ -427,6 +427,21 @@ export function setRoomAvailability(roomId: Uuid, block: RoomBlock): Promise<Roo
 }
 
 /** The signed-in housekeeper's tasks, most urgent first. */
+/** Open tasks nobody has taken yet, most urgent first. */
+export function unassignedTasks(): Promise<HousekeepingTask[]> {
+  return call<HousekeepingTask[]>('unassigned_tasks');
+}
+
+/** Makes today's housekeeping tasks from departures, stay-overs and arrivals; answers those made now. */
+export function makeHousekeepingDay(): Promise<HousekeepingTask[]> {
+  return call<HousekeepingTask[]>('make_housekeeping_day');
+}
+
+/** The signed-in user takes a task nobody has taken. */
+export function takeTask(taskId: Uuid): Promise<HousekeepingTask> {
+  return call<HousekeepingTask>('take_task', { taskId });
+}
+
 export function myTasks(): Promise<HousekeepingTask[]> {
   return call<HousekeepingTask[]>('my_tasks');
 }

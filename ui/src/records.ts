@@ -153,6 +153,8 @@ export interface HousekeepingTask {
   priority: number;
   status: TaskStatus;
   notes: Note[];
+  /** The housekeeping day the task belongs to (null: made by hand). */
+  day?: IsoDate | null;
 }
 
 export type IssueSeverity = 'low' | 'medium' | 'high' | 'urgent';

@@ -125,6 +125,10 @@ const TASKS_FOR: &str = "SELECT fields FROM records INDEXED BY task_assignee
      WHERE entity = 'housekeeping_task' AND deleted = 0 AND assignee_id = ?
        AND status IN ('pending', 'in_progress', 'done')
      ORDER BY json_extract(fields, '$.priority'), id";
+const UNASSIGNED_TASKS: &str = "SELECT fields FROM records
+     WHERE entity = 'housekeeping_task' AND deleted = 0 AND json_extract(fields, '$.assignee_id') IS NULL
+       AND status IN ('pending', 'in_progress')
+     ORDER BY json_extract(fields, '$.priority'), id";
 const FOLIO: &str = "SELECT fields FROM records INDEXED BY posting_reservation
      WHERE entity = 'folio_posting' AND deleted = 0 AND reservation_id = ?
      ORDER BY json_extract(fields, '$.posted_at'), id";
@@ -309,6 +313,12 @@ impl Store {
     /// Open housekeeping tasks of a member of staff (pending, in progress, done), most urgent first.
     pub async fn tasks_for(&self, assignee_id: Uuid) -> Result<Vec<HousekeepingTask>> {
         let rows = sqlx::query(TASKS_FOR).bind(assignee_id.to_string()).fetch_all(&self.reader).await?;
+        rows_typed(EntityKind::HousekeepingTask, &rows)
+    }
+
+    /// Open tasks nobody has taken yet, most urgent first.
+    pub async fn unassigned_tasks(&self) -> Result<Vec<HousekeepingTask>> {
+        let rows = sqlx::query(UNASSIGNED_TASKS).fetch_all(&self.reader).await?;
         rows_typed(EntityKind::HousekeepingTask, &rows)
     }
 

@@ -249,6 +249,10 @@ pub struct HousekeepingTask {
     pub priority: u8,
     pub status: TaskStatus,
     pub notes: Vec<Note>,
+    /// The business date of the housekeeping day the task belongs to (none: a task
+    /// made by hand, for whenever it is done).
+    #[serde(default)]
+    pub day: Option<NaiveDate>,
 }
 
 /// How bad a maintenance issue is.

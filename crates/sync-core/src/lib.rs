@@ -17,6 +17,7 @@ pub mod conflict;
 pub mod domain;
 pub mod gate;
 pub mod hlc;
+pub mod housekeeping;
 pub mod ids;
 pub mod import;
 pub mod invariants;

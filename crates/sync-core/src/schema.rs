@@ -377,6 +377,7 @@ const HOUSEKEEPING_TASK: &[FieldSpec] = &[
     field("priority", int(1, 5), LastWriterWins),
     field("status", FieldType::Enum(TASK_STATUS), ServerWins),
     NOTES,
+    field("day", FieldType::Date, ServerWins).optional().fixed(),
 ];
 
 const MAINTENANCE_REPORT: &[FieldSpec] = &[

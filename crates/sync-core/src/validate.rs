@@ -315,6 +315,7 @@ mod tests {
                     priority: 2,
                     status: TaskStatus::Pending,
                     notes: vec![],
+                    day: None,
                 }),
             ),
             (

@@ -29,6 +29,7 @@ beforeEach(() => {
     task({ id: 't-2', room_id: ROOMS[1]!.id, kind: 'inspection' }),
   ]);
   vi.mocked(api.progressTask).mockImplementation((id, to) => Promise.resolve(task({ id, status: to })));
+  vi.mocked(api.unassignedTasks).mockResolvedValue([]);
 });
 
 describe('HousekeepingMode', () => {
@@ -116,5 +117,18 @@ describe('nextStep', () => {
 
   it('takes a cleaned room to inspected', () => {
     expect(nextStep(task({ status: 'done' }))).toEqual({ label: 'Mark inspected', path: ['inspected'] });
+  });
+  it("makes today's tasks and lets a housekeeper take one nobody has taken", async () => {
+    const open = task({ id: 't-9', room_id: ROOMS[3]!.id, kind: 'stayover', assignee_id: null, priority: 3 });
+    vi.mocked(api.unassignedTasks).mockResolvedValueOnce([]).mockResolvedValue([open]);
+    vi.mocked(api.makeHousekeepingDay).mockResolvedValue([open]);
+    vi.mocked(api.takeTask).mockResolvedValue({ ...open, assignee_id: HOUSEKEEPER.id });
+    renderInDesk(<HousekeepingMode />, { user: HOUSEKEEPER });
+
+    await userEvent.click(await screen.findByRole('button', { name: "Make today's tasks" }));
+    expect(await screen.findByText('1 task(s) made for today.')).toBeInTheDocument();
+    await userEvent.click(await screen.findByRole('button', { name: 'Take room 306' }));
+
+    expect(api.takeTask).toHaveBeenCalledWith('t-9');
   });
 });

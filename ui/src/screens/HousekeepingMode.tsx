@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 
-import { myTasks, progressTask, reportMaintenance } from '../api.ts';
+import { makeHousekeepingDay, myTasks, progressTask, reportMaintenance, takeTask, unassignedTasks } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -39,6 +39,8 @@ export function nextStep(task: HousekeepingTask): { label: string; path: TaskSta
 export function HousekeepingMode() {
   const { user } = useDesk();
   const tasks = useLoad<HousekeepingTask[]>(myTasks, [], ['housekeeping_task', 'room']);
+  const open = useLoad<HousekeepingTask[]>(unassignedTasks, [], ['housekeeping_task']);
+  const [made, setMade] = useState<number | undefined>(undefined);
   const roomOf = useRoomLookup();
   const action = useAction();
   const verdict = useVerdict('progress_task');
@@ -63,7 +65,59 @@ export function HousekeepingMode() {
       <h1 id="housekeeping-title">My rooms · {user.display_name}</h1>
       {verdict !== undefined && <p className={`notice notice--${verdict.verdict}`}>{verdict.message}</p>}
       <ErrorNotice error={tasks.error ?? action.error} />
+      <div className="housekeeping__day">
+        <button
+          type="button"
+          className="touch"
+          disabled={action.busy}
+          onClick={() =>
+            void action.run(async () => {
+              const tasksMade = await makeHousekeepingDay();
+              setMade(tasksMade.length);
+              open.reload();
+            })
+          }
+        >
+          Make today's tasks
+        </button>
+        {made !== undefined && (
+          <p role="status">{made === 0 ? "Today's tasks were made already." : `${made} task(s) made for today.`}</p>
+        )}
+      </div>
       {tasks.data?.length === 0 && <p>No tasks for you right now.</p>}
+      {(open.data ?? []).length > 0 && (
+        <section aria-labelledby="open-tasks-title">
+          <h2 id="open-tasks-title">Not taken yet ({open.data?.length})</h2>
+          <ul className="task-list" aria-label="Tasks not taken yet">
+            {(open.data ?? []).map((task) => {
+              const number = roomOf(task.room_id)?.number ?? '?';
+              return (
+                <li key={task.id} className="task">
+                  <div className="task__room">Room {number}</div>
+                  <div className="task__what">
+                    {words(task.kind)} · priority {task.priority}
+                  </div>
+                  <button
+                    type="button"
+                    className="touch primary"
+                    disabled={action.busy || blocked}
+                    aria-label={`Take room ${number}`}
+                    onClick={() =>
+                      void action.run(async () => {
+                        await takeTask(task.id);
+                        tasks.reload();
+                        open.reload();
+                      })
+                    }
+                  >
+                    Take
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
       <ul className="task-list" aria-label="My tasks">
         {(tasks.data ?? []).map((task) => {
           const room = roomOf(task.room_id);

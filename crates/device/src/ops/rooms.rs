@@ -9,7 +9,7 @@ use sync_core::domain::{
     RequestStatus, Room, ServiceRequest, TaskKind, TaskStatus,
 };
 use sync_core::ids::new_id;
-use sync_core::invariants::Lifecycle;
+use sync_core::invariants::{Lifecycle, RoomState, Stay};
 use sync_core::protocol::Operation;
 use sync_core::schema::EntityKind;
 use uuid::Uuid;
@@ -184,10 +184,49 @@ impl Store {
             priority: input.priority,
             status: TaskStatus::Pending,
             notes,
+            day: None,
         };
         action.insert(EntityKind::HousekeepingTask, fields_of(&task)?).await?;
         action.commit().await?;
         Ok(task)
+    }
+
+    /// Makes the housekeeping day's tasks for the business date: a checkout clean per
+    /// departure, a stay-over per guest staying on, an inspection per room a guest
+    /// arrives in ([`sync_core::housekeeping::day_plan`]). Each task's id derives from
+    /// the day, the room and the kind, so running it again, or on another desk offline,
+    /// makes no second set. Answers the tasks it made now.
+    pub async fn make_housekeeping_day(&self, session: &Session) -> Result<Vec<HousekeepingTask>> {
+        session.require(EntityKind::HousekeepingTask, "make the housekeeping day's tasks")?;
+        let day = session.today;
+        let mut stays: Vec<Stay> = self.arrivals(day).await?.iter().map(Stay::from).collect();
+        stays.extend(self.departures(day).await?.iter().map(Stay::from));
+        stays.extend(self.in_house().await?.iter().map(Stay::from));
+        let rooms: Vec<RoomState> = self.all::<Room>(EntityKind::Room).await?.iter().map(RoomState::from).collect();
+        let plan = sync_core::housekeeping::day_plan(session.property_id, day, &rooms, &stays);
+        let mut writer = self.writer.lock().await;
+        let mut action = self.action(&mut writer, session).await?;
+        let mut made = Vec::new();
+        for planned in plan {
+            if crate::store::load(&mut *action.tx, EntityKind::HousekeepingTask, planned.id).await?.is_some() {
+                continue;
+            }
+            let task = HousekeepingTask {
+                id: planned.id,
+                property_id: session.property_id,
+                room_id: planned.room_id,
+                kind: planned.kind,
+                assignee_id: None,
+                priority: planned.priority,
+                status: TaskStatus::Pending,
+                notes: Vec::new(),
+                day: Some(day),
+            };
+            action.insert(EntityKind::HousekeepingTask, fields_of(&task)?).await?;
+            made.push(task);
+        }
+        action.commit().await?;
+        Ok(made)
     }
 
     /// Gives a task to a member of staff (or to nobody).

@@ -896,3 +896,35 @@ async fn an_edit_that_loses_to_a_later_one_is_told_to_its_desk_and_kept_in_the_h
     assert_eq!(lost.len(), 1, "the record's history keeps A's three adults: {history:#?}");
     assert_eq!((lost[0].field.as_str(), &lost[0].value), ("adults", &serde_json::json!(3)));
 }
+
+#[tokio::test]
+async fn two_desks_making_the_housekeeping_day_offline_make_one_set_of_tasks() {
+    let hotel = Hotel::open().await;
+    let desk = hotel.desk("front", "frontdesk").await;
+    let tablet = hotel.desk("tablet", "housekeeping").await;
+    let office = hotel.desk("office", "manager").await;
+
+    // Both make the day's tasks before either has synced them.
+    let made_here = desk.store().make_housekeeping_day(&desk.session().await.expect("session")).await.expect("made");
+    let made_there =
+        tablet.store().make_housekeeping_day(&tablet.session().await.expect("session")).await.expect("made");
+    assert!(!made_here.is_empty(), "the demo hotel has departures, stay-overs or arrivals today");
+    let ids = |tasks: &[sync_core::domain::HousekeepingTask]| {
+        let mut ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&made_here), ids(&made_there), "the same tasks, with the same ids, on both desks");
+    let again = desk.store().make_housekeeping_day(&desk.session().await.expect("session")).await.expect("again");
+    assert!(again.is_empty(), "a second run makes nothing new");
+
+    desk.sync_once(1_000).await.expect("the desk syncs");
+    let report = tablet.sync_once(1_000).await.expect("the tablet syncs");
+    assert_eq!(report.conflicts, 0, "the same task from two desks is one task, not a conflict");
+    office.sync_once(1_000).await.expect("the office pulls");
+    let today = office.session().await.expect("session").today;
+    let tasks: Vec<sync_core::domain::HousekeepingTask> =
+        office.store().all(EntityKind::HousekeepingTask).await.expect("tasks");
+    let of_today = tasks.iter().filter(|t| t.day == Some(today)).count();
+    assert_eq!(of_today, made_here.len(), "one set of the day's tasks on the server and every desk");
+}
