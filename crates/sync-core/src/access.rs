@@ -79,6 +79,11 @@ pub fn check_write(role: Role, mutation: &Mutation) -> Result<(), String> {
     if !may_write(role, entity) {
         return Err(format!("the {label} role may not change {entity} records"));
     }
+    // Inspecting is passing someone's work: a manager's (a supervisor's, once the role
+    // table has one), never the housekeeper's own.
+    if role != Role::Manager && marks_inspected(mutation) {
+        return Err(format!("only a manager inspects rooms; the {label} role cleans them and marks them done"));
+    }
     if entity == EntityKind::Room && role != Role::Manager {
         if mutation.op != Operation::Update {
             return Err(format!("the {label} role may change a room's status, not create or delete rooms"));
@@ -88,6 +93,16 @@ pub fn check_write(role: Role, mutation: &Mutation) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether the change marks a room or a housekeeping task inspected.
+fn marks_inspected(mutation: &Mutation) -> bool {
+    let field = match mutation.entity {
+        EntityKind::Room => "cleaning",
+        EntityKind::HousekeepingTask => "status",
+        _ => return false,
+    };
+    mutation.changes.get(field).is_some_and(|change| change.value == "inspected" && change.base != "inspected")
 }
 
 /// Whether `role` may read fields of `visibility`.
@@ -173,6 +188,24 @@ mod tests {
         assert!(check_write(Role::Maintenance, &clean).is_err(), "maintenance does not clean rooms");
         let block = mutation(EntityKind::Room, Operation::Update, &["availability", "blocked_reason"]);
         assert!(check_write(Role::Maintenance, &block).is_ok(), "maintenance takes a room out of order");
+    }
+
+    #[test]
+    fn only_a_manager_passes_an_inspection() {
+        let inspect = |entity, field: &str| {
+            let mut m = mutation(entity, Operation::Update, &[field]);
+            m.changes.insert(field.to_owned(), FieldChange { base: json!("done"), value: json!("inspected") });
+            m
+        };
+        for (entity, field) in [(EntityKind::HousekeepingTask, "status"), (EntityKind::Room, "cleaning")] {
+            let err = check_write(Role::Housekeeping, &inspect(entity, field)).expect_err("own work");
+            assert!(err.contains("only a manager inspects rooms"), "{err}");
+            assert!(check_write(Role::FrontDesk, &inspect(entity, field)).is_err(), "the desk does not inspect");
+            assert!(check_write(Role::Manager, &inspect(entity, field)).is_ok(), "a manager inspects");
+        }
+        let mut done = mutation(EntityKind::HousekeepingTask, Operation::Update, &["status"]);
+        done.changes.insert("status".into(), FieldChange { base: json!("in_progress"), value: json!("done") });
+        assert!(check_write(Role::Housekeeping, &done).is_ok(), "a housekeeper marks their room done");
     }
 
     #[test]

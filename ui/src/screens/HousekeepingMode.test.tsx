@@ -51,8 +51,15 @@ describe('HousekeepingMode', () => {
     expect(api.myTasks).toHaveBeenCalledTimes(2);
   });
 
-  it('marks an inspection done and inspected with one tap', async () => {
+  it('leaves the inspection to a manager', async () => {
     renderInDesk(<HousekeepingMode />, { user: HOUSEKEEPER });
+
+    expect(await screen.findByText("Waiting for a manager's inspection")).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Mark inspected/ })).not.toBeInTheDocument();
+  });
+
+  it('lets a manager mark an inspection done and inspected with one tap', async () => {
+    renderInDesk(<HousekeepingMode />, { user: { ...HOUSEKEEPER, role: 'manager' } });
 
     await userEvent.click(await screen.findByRole('button', { name: 'Mark inspected: room 102' }));
 
@@ -115,8 +122,9 @@ describe('nextStep', () => {
     expect(nextStep(task({ status: 'inspected' }))).toBeUndefined();
   });
 
-  it('takes a cleaned room to inspected', () => {
+  it('takes a cleaned room to inspected, for one who may inspect', () => {
     expect(nextStep(task({ status: 'done' }))).toEqual({ label: 'Mark inspected', path: ['inspected'] });
+    expect(nextStep(task({ status: 'done' }), false)).toBeUndefined();
   });
   it("makes today's tasks and lets a housekeeper take one nobody has taken", async () => {
     const open = task({ id: 't-9', room_id: ROOMS[3]!.id, kind: 'stayover', assignee_id: null, priority: 3 });

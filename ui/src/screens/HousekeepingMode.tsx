@@ -12,7 +12,11 @@ import { words, type HousekeepingTask, type IssueSeverity, type TaskStatus } fro
  * task through (the task lifecycle has no pending -> inspected, so an inspection goes through
  * done). `progress_task` sets the room's cleaning status with the task's.
  */
-export function nextStep(task: HousekeepingTask): { label: string; path: TaskStatus[] } | undefined {
+export function nextStep(task: HousekeepingTask, mayInspect = true): { label: string; path: TaskStatus[] } | undefined {
+  // Inspecting passes someone's work: a manager's, not the housekeeper's own.
+  if (!mayInspect && (task.kind === 'inspection' || task.status === 'done')) {
+    return undefined;
+  }
   if (task.kind === 'inspection') {
     switch (task.status) {
       case 'pending':
@@ -38,6 +42,7 @@ export function nextStep(task: HousekeepingTask): { label: string; path: TaskSta
 /** A tablet screen for the signed-in housekeeper: their tasks, one tap each, and issue reports. */
 export function HousekeepingMode() {
   const { user } = useDesk();
+  const mayInspect = user.role === 'manager';
   const tasks = useLoad<HousekeepingTask[]>(myTasks, [], ['housekeeping_task', 'room']);
   const open = useLoad<HousekeepingTask[]>(unassignedTasks, [], ['housekeeping_task']);
   const [made, setMade] = useState<number | undefined>(undefined);
@@ -48,7 +53,7 @@ export function HousekeepingMode() {
   const [reportFor, setReportFor] = useState<string | undefined>(undefined);
 
   const tap = async (task: HousekeepingTask) => {
-    const step = nextStep(task);
+    const step = nextStep(task, mayInspect);
     if (step === undefined) {
       return;
     }
@@ -121,7 +126,7 @@ export function HousekeepingMode() {
       <ul className="task-list" aria-label="My tasks">
         {(tasks.data ?? []).map((task) => {
           const room = roomOf(task.room_id);
-          const step = nextStep(task);
+          const step = nextStep(task, mayInspect);
           const number = room?.number ?? '?';
           return (
             <li key={task.id} className={`task task--${task.status}`}>
@@ -145,6 +150,7 @@ export function HousekeepingMode() {
                   {step.label}
                 </button>
               )}
+              {step === undefined && task.status !== 'inspected' && <p className="muted">Waiting for a manager's inspection</p>}
               <button type="button" className="touch" onClick={() => setReportFor(task.room_id)} aria-label={`Report an issue in room ${number}`}>
                 Report issue
               </button>

@@ -23,7 +23,7 @@ describe('TodayScreen', () => {
     renderInDesk(<TodayScreen />);
 
     const arrivals = within(await screen.findByRole('region', { name: /Arrivals/ }));
-    expect(arrivals.getByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305');
+    expect(await arrivals.findByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305');
     expect(within(screen.getByRole('region', { name: /Departures/ })).getByText('Lea Weber')).toBeInTheDocument();
     expect(within(screen.getByRole('region', { name: /In house/ })).getByText('Lea Weber')).toBeInTheDocument();
   });
@@ -34,7 +34,7 @@ describe('TodayScreen', () => {
     });
 
     const arrivals = within(await screen.findByRole('region', { name: /Arrivals/ }));
-    expect(arrivals.getByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305 · ready, clean');
+    expect(await arrivals.findByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305 · ready, clean');
     expect(arrivals.getByRole('listitem', { name: /Tom Berg/ })).toHaveTextContent('Room 306 · dirty');
   });
 

@@ -89,7 +89,11 @@ async fn housekeeping_tasks_progress_and_clean_their_room() {
     desk.store.progress_task(&housekeeping, task.id, TaskStatus::InProgress).await.expect("start");
     desk.store.progress_task(&housekeeping, task.id, TaskStatus::Done).await.expect("done");
     assert_eq!(desk.room_now("301").await.cleaning, Cleaning::Clean, "a finished clean makes the room clean");
-    desk.store.progress_task(&housekeeping, task.id, TaskStatus::Inspected).await.expect("inspected");
+    let own = desk.store.progress_task(&housekeeping, task.id, TaskStatus::Inspected).await.expect_err("own work");
+    assert_eq!(own.code(), "not_allowed", "a housekeeper does not pass their own clean: {own}");
+    let mut manager = desk.session.clone();
+    manager.role = Role::Manager;
+    desk.store.progress_task(&manager, task.id, TaskStatus::Inspected).await.expect("inspected by a manager");
     assert_eq!(desk.room_now("301").await.cleaning, Cleaning::Inspected);
     assert!(desk.store.tasks_for(maid).await.expect("tasks").is_empty(), "inspected tasks are no longer open");
 }

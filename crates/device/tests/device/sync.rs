@@ -681,7 +681,7 @@ async fn a_check_out_is_not_reinstated_once_another_desk_put_the_next_guest_in_t
     // Desk B sees the room free, has it cleaned and checks today's walk-in into it.
     b.sync_once(1_000).await.expect("B pulls the check-out");
     let session_b = b.session().await.expect("session");
-    b.store().set_room_cleaning(&session_b, room.id, Cleaning::Inspected).await.expect("cleaned and inspected");
+    b.store().set_room_cleaning(&session_b, room.id, Cleaning::Clean).await.expect("cleaned");
     let walk_in = new_guest(&b, "Tomas", "Ferreira", "tomas@example.com").await;
     let next = stay_in(&b, &walk_in, &room, today, today + chrono::Duration::days(2)).await;
     b.store().check_in(&session_b, next.id).await.expect("the next guest checks in");
