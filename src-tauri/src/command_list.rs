@@ -35,6 +35,7 @@ macro_rules! with_commands {
             set_room_availability,
             my_tasks,
             unassigned_tasks,
+            rooms_to_clear,
             make_housekeeping_day,
             take_task,
             progress_task,

@@ -7,6 +7,7 @@
 //! [`AppState::session_for`] first.
 
 use chrono::NaiveDate;
+use frontdesk_device::queries::RoomToClear;
 use frontdesk_device::screens::{
     Catalog, ConflictView, NamedHistoryEntry, OutboxView, ReservationPage, ReservationQuery, SessionState,
     SettingsView, SupersededView, SyncMetricsView, SyncView, TapeChart, Today,
@@ -320,6 +321,13 @@ pub async fn set_room_availability(
 pub async fn my_tasks(state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
     let session = state.session().await?;
     Ok(state.store().tasks_for(session.user_id).await?)
+}
+
+/// Rooms reported out of order whose stays the front desk must move first.
+#[tauri::command]
+pub async fn rooms_to_clear(state: State<'_, AppState>) -> Reply<Vec<RoomToClear>> {
+    let session = state.session().await?;
+    Ok(state.store().rooms_to_clear(session.today).await?)
 }
 
 /// Open tasks nobody has taken yet, most urgent first.

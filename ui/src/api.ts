@@ -427,6 +427,19 @@ export function setRoomAvailability(roomId: Uuid, block: RoomBlock): Promise<Roo
 }
 
 /** The signed-in housekeeper's tasks, most urgent first. */
+/** `device::queries::RoomToClear`: a room reported out of order that stays still hold. */
+export interface RoomToClear {
+  room_id: Uuid;
+  room_number: string;
+  report: MaintenanceReport;
+  stays: Reservation[];
+}
+
+/** Rooms reported out of order whose stays the front desk must move first. */
+export function roomsToClear(): Promise<RoomToClear[]> {
+  return call<RoomToClear[]>('rooms_to_clear');
+}
+
 /** Open tasks nobody has taken yet, most urgent first. */
 export function unassignedTasks(): Promise<HousekeepingTask[]> {
   return call<HousekeepingTask[]>('unassigned_tasks');

@@ -179,6 +179,16 @@ fn balance_of(postings: &[FolioPosting]) -> BTreeMap<String, i64> {
     }))
 }
 
+/// A room reported out of order whose stays the front desk must move first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomToClear {
+    pub room_id: Uuid,
+    pub room_number: String,
+    pub report: sync_core::domain::MaintenanceReport,
+    /// The live stays that still hold the room from today on.
+    pub stays: Vec<Reservation>,
+}
+
 /// An edit made on this desk that lost a merge to another desk's edit of the same
 /// field (its policy decided: server wins, last writer wins, priority).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,6 +324,32 @@ impl Store {
     pub async fn tasks_for(&self, assignee_id: Uuid) -> Result<Vec<HousekeepingTask>> {
         let rows = sqlx::query(TASKS_FOR).bind(assignee_id.to_string()).fetch_all(&self.reader).await?;
         rows_typed(EntityKind::HousekeepingTask, &rows)
+    }
+
+    /// Rooms reported out of order that are still available because stays hold them:
+    /// the front desk's list of stays to move, oldest report first.
+    pub async fn rooms_to_clear(&self, today: NaiveDate) -> Result<Vec<RoomToClear>> {
+        let reports: Vec<sync_core::domain::MaintenanceReport> = self.all(EntityKind::MaintenanceReport).await?;
+        let mut out = Vec::new();
+        for report in reports
+            .into_iter()
+            .filter(|r| r.puts_out_of_order && r.status != sync_core::domain::MaintenanceStatus::Resolved)
+        {
+            let Some(room) = self.record::<Room>(EntityKind::Room, report.room_id).await? else { continue };
+            if room.availability != sync_core::domain::Availability::Available {
+                continue;
+            }
+            let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(today);
+            let stays: Vec<Reservation> = crate::ops::stays_in_room(&self.reader, room.id, today, far)
+                .await?
+                .into_iter()
+                .filter(|stay| stay.status.is_live() && !stay.status.is_final())
+                .collect();
+            if !stays.is_empty() {
+                out.push(RoomToClear { room_id: room.id, room_number: room.number, report, stays });
+            }
+        }
+        Ok(out)
     }
 
     /// Open tasks nobody has taken yet, most urgent first.

@@ -16,6 +16,7 @@ beforeEach(() => {
   vi.mocked(api.today).mockResolvedValue({ business_date: '2026-03-14', arrivals: [ARRIVING, SECOND], departures: [LEAVING], in_house: [LEAVING], in_house_total: 1 });
   vi.mocked(api.checkIn).mockResolvedValue({ ...ARRIVING, status: 'checked_in' });
   vi.mocked(api.checkOut).mockResolvedValue({ ...LEAVING, status: 'checked_out' });
+  vi.mocked(api.roomsToClear).mockResolvedValue([]);
 });
 
 describe('TodayScreen', () => {
@@ -36,6 +37,32 @@ describe('TodayScreen', () => {
     const arrivals = within(await screen.findByRole('region', { name: /Arrivals/ }));
     expect(await arrivals.findByRole('listitem', { name: /Sarah Johnson/ })).toHaveTextContent('Room 305 · ready, clean');
     expect(arrivals.getByRole('listitem', { name: /Tom Berg/ })).toHaveTextContent('Room 306 · dirty');
+  });
+
+  it('asks the desk to move the stays of a room reported out of order', async () => {
+    vi.mocked(api.roomsToClear).mockResolvedValue([
+      {
+        room_id: ROOMS[2]!.id,
+        room_number: '305',
+        report: {
+          id: 'm-1',
+          property_id: 'p',
+          room_id: ROOMS[2]!.id,
+          description: 'Broken window',
+          severity: 'urgent',
+          status: 'open',
+          puts_out_of_order: true,
+          reported_by: 'u-9',
+          notes: [],
+        },
+        stays: [ARRIVING],
+      },
+    ]);
+    renderInDesk(<TodayScreen />);
+
+    const panel = within(await screen.findByRole('region', { name: 'Reported out of order, still booked' }));
+    expect(panel.getByText(/Room 305: Broken window/)).toBeInTheDocument();
+    expect(panel.getByRole('link', { name: /Sarah Johnson/ })).toHaveAttribute('href', '#/reservations/r-1');
   });
 
   it('checks in with the button', async () => {

@@ -1,6 +1,6 @@
 import type { KeyboardEvent } from 'react';
 
-import { checkIn, checkOut, today, type Today } from '../api.ts';
+import { checkIn, checkOut, roomsToClear, today, type RoomToClear, type Today } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { shortDate } from '../dates.ts';
@@ -133,6 +133,7 @@ export function TodayScreen() {
       {act.error?.code === 'rule_broken' && act.error.breach?.rule === 'check_out_with_balance' && (
         <p className="muted">Settle the folio, then check out again.</p>
       )}
+      <RoomsToClear />
       <div className="today-grid">
         <StayList
           title="Arrivals"
@@ -182,5 +183,36 @@ function RoomWithReadiness({ room, showReadiness }: { room: Room | undefined; sh
         · {readinessLabel(room)}
       </span>
     </span>
+  );
+}
+
+/** Rooms housekeeping or maintenance reported out of order while stays still hold them:
+ *  the front desk moves each stay to another room, then the room can be blocked. */
+function RoomsToClear() {
+  const rooms = useLoad<RoomToClear[]>(roomsToClear, [], ['maintenance_report', 'reservation', 'room']);
+  const list = rooms.data ?? [];
+  if (list.length === 0) {
+    return null;
+  }
+  return (
+    <section className="panel notice notice--warn" aria-labelledby="rooms-to-clear">
+      <h2 id="rooms-to-clear">Reported out of order, still booked</h2>
+      <ul>
+        {list.map((room) => (
+          <li key={room.report.id}>
+            Room {room.room_number}: {room.report.description}. Move{' '}
+            {room.stays.map((stay, index) => (
+              <span key={stay.id}>
+                {index > 0 && ', '}
+                <a href={`#/reservations/${stay.id}`}>
+                  {stay.guest_name} ({stay.confirmation})
+                </a>
+              </span>
+            ))}{' '}
+            to another room.
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -298,13 +298,23 @@ impl Store {
         };
         action.insert(EntityKind::MaintenanceReport, fields_of(&report)?).await?;
         if let Some(out) = input.out_of_order {
-            let block = RoomBlock {
-                availability: Availability::OutOfOrder,
-                from: None,
-                until: out.until,
-                reason: Some(description.chars().take(500).collect()),
-            };
-            block_room(&mut action, &room, block).await?;
+            let until = out.until.or_else(|| NaiveDate::from_ymd_opt(9999, 12, 31)).unwrap_or(session.today);
+            let booked = stays_in_room(&mut *action.tx, room.id, session.today, until)
+                .await?
+                .into_iter()
+                .any(|stay| stay.status.is_live() && !stay.status.is_final());
+            // A housekeeper cannot move guests: a booked room's report is recorded at
+            // once, and the front desk is asked to move the stays (`rooms_to_clear`)
+            // before the room is taken out of order.
+            if !booked {
+                let block = RoomBlock {
+                    availability: Availability::OutOfOrder,
+                    from: None,
+                    until: out.until,
+                    reason: Some(description.chars().take(500).collect()),
+                };
+                block_room(&mut action, &room, block).await?;
+            }
         }
         action.commit().await?;
         Ok(report)

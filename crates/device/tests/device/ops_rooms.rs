@@ -124,17 +124,23 @@ async fn a_maintenance_report_can_take_the_room_out_of_order_until_resolved() {
     assert_eq!(err.status, MaintenanceStatus::Open);
     assert_eq!(desk.stats().await.outbox, before.outbox, "no change, no mutation");
 
-    desk.book(Some("302"), 23, 24).await;
+    // A booked room: the report is recorded at once, the room stays sellable until the
+    // front desk has moved its stays, and the front desk sees it on its list.
+    let stay = desk.book(Some("302"), 23, 24).await;
     let booked = NewMaintenanceReport {
         room_id: desk.room("302").id,
         description: "Broken window".into(),
         severity: IssueSeverity::Urgent,
         out_of_order: Some(OutOfOrder { until: Some(day(28)) }),
     };
-    let before = desk.stats().await;
-    let err = desk.store.report_maintenance(&maintenance, booked).await.expect_err("booked room");
-    assert_eq!(err.code(), "rule_broken");
-    assert_nothing_written(&desk, before, None).await;
+    let window = desk.store.report_maintenance(&maintenance, booked).await.expect("recorded on a booked room");
+    assert!(window.puts_out_of_order);
+    assert_eq!(desk.room_now("302").await.availability, Availability::Available, "guests still hold it");
+    let to_clear = desk.store.rooms_to_clear(day(23)).await.expect("list");
+    assert_eq!(to_clear.len(), 1, "{to_clear:?}");
+    assert_eq!((to_clear[0].room_number.as_str(), to_clear[0].stays[0].id), ("302", stay.id));
+    desk.store.assign_room(&desk.session, stay.id, Some(desk.room("301").id)).await.expect("moved");
+    assert!(desk.store.rooms_to_clear(day(23)).await.expect("list").is_empty(), "nothing left to move");
 
     desk.store.progress_maintenance(&maintenance, report.id, MaintenanceStatus::InProgress, None).await.expect("start");
     let resolved = desk
