@@ -58,6 +58,7 @@ macro_rules! with_commands {
             post_pos_order,
             pay_pos_order,
             inventory_items,
+            create_inventory_item,
             adjust_inventory,
             record_history,
             get_settings,

@@ -14,8 +14,8 @@ use frontdesk_device::screens::{
 };
 use frontdesk_device::sync::SyncSettings;
 use frontdesk_device::{
-    Folio, GuestEdit, NewCharge, NewGuest, NewMaintenanceReport, NewPayment, NewPosLine, NewPosOrder, NewReservation,
-    NewServiceRequest, ReservationEdit, RoomBlock, RoomBoardEntry,
+    Folio, GuestEdit, NewCharge, NewGuest, NewInventoryItem, NewMaintenanceReport, NewPayment, NewPosLine, NewPosOrder,
+    NewReservation, NewServiceRequest, ReservationEdit, RoomBlock, RoomBoardEntry,
 };
 use serde::Serialize;
 use sync_core::conflict::ResolutionChoice;
@@ -553,6 +553,19 @@ pub async fn pay_pos_order(
 pub async fn inventory_items(state: State<'_, AppState>) -> Reply<Vec<InventoryItem>> {
     state.session().await?;
     Ok(state.store().inventory_items().await?)
+}
+
+/// Adds an item to the stock list (linen, minibar stock...), with its first count.
+#[tauri::command]
+pub async fn create_inventory_item(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: NewInventoryItem,
+) -> Reply<InventoryItem> {
+    let session = state.session().await?;
+    let item = state.store().create_inventory_item(&session, input).await?;
+    events::local_change(&app, &[K::InventoryItem]).await;
+    Ok(item)
 }
 
 #[tauri::command]

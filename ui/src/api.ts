@@ -641,6 +641,19 @@ export function inventoryItems(): Promise<InventoryItem[]> {
 }
 
 /** Changes a count by a delta, so counts of two devices add up. */
+/** `device::ops::NewInventoryItem`. */
+export interface NewInventoryItem {
+  sku: string;
+  name: string;
+  location: string;
+  quantity: number;
+}
+
+/** Adds an item to the stock list with its first count. */
+export function createInventoryItem(input: NewInventoryItem): Promise<InventoryItem> {
+  return call<InventoryItem>('create_inventory_item', { input });
+}
+
 export function adjustInventory(itemId: Uuid, delta: number): Promise<InventoryItem> {
   return call<InventoryItem>('adjust_inventory', { itemId, delta });
 }

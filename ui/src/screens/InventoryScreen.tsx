@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 
-import { adjustInventory, inventoryItems } from '../api.ts';
+import { adjustInventory, createInventoryItem, inventoryItems } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useAction, useLoad } from '../desk.tsx';
 import type { InventoryItem } from '../records.ts';
@@ -18,7 +18,68 @@ export function InventoryScreen() {
           {(items.data ?? []).map((item) => <InventoryRow key={item.id} item={item} />)}
         </tbody>
       </table>
+      <NewItemForm onAdded={items.reload} />
     </section>
+  );
+}
+
+/** Adds an item to the stock list: what it is, where it is kept, how many there are. */
+function NewItemForm({ onAdded }: { onAdded: () => void }) {
+  const [name, setName] = useState('');
+  const [sku, setSku] = useState('');
+  const [location, setLocation] = useState('');
+  const [quantity, setQuantity] = useState('0');
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const action = useAction();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const count = Number(quantity);
+    if (name.trim() === '' || sku.trim() === '') {
+      setProblem('Give the item a name and a code (SKU)');
+      return;
+    }
+    if (!Number.isInteger(count) || count < 0) {
+      setProblem('The count is a whole number, 0 or more');
+      return;
+    }
+    setProblem(undefined);
+    void action
+      .run(() => createInventoryItem({ sku: sku.trim(), name: name.trim(), location: location.trim(), quantity: count }))
+      .then((added) => {
+        if (added !== undefined) {
+          setName('');
+          setSku('');
+          setLocation('');
+          setQuantity('0');
+          onAdded();
+        }
+      });
+  };
+  return (
+    <form className="panel inline-form" aria-label="Add an item" onSubmit={submit}>
+      <h2>Add an item</h2>
+      <label>
+        Item <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        SKU <input value={sku} onChange={(e) => setSku(e.target.value)} />
+      </label>
+      <label>
+        Location <input value={location} onChange={(e) => setLocation(e.target.value)} />
+      </label>
+      <label>
+        Count <input inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} />
+      </label>
+      <button type="submit" className="primary touch" disabled={action.busy}>
+        Add item
+      </button>
+      {problem !== undefined && (
+        <span className="field__error" role="alert">
+          {problem}
+        </span>
+      )}
+      <ErrorNotice error={action.error} />
+    </form>
   );
 }
 
