@@ -1,10 +1,10 @@
 //! The commands the UI can invoke, mirrored one for one by the wrappers in `ui/src/api.ts`
 //! and listed in `docs/ui-commands.md`.
 //!
-//! Each is an adapter of a few lines: take the state, call one function of the device
-//! crate, map the error. Commands that change data tell every window afterwards
-//! (`data-changed`), and the operations named by the stale-data policies ask
-//! [`AppState::session_for`] first.
+//! Each is an adapter of a few lines: take the state, call one method of the desk
+//! (`frontdesk_device::desk::Desk`), map the error. The desk applies the stale-data
+//! policies and announces what changed; `events.rs` forwards that to every window as
+//! `data-changed`.
 
 use chrono::NaiveDate;
 use frontdesk_device::queries::RoomToClear;
@@ -29,13 +29,11 @@ use tauri::{AppHandle, State};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::events::{self, ConflictsChanged, names};
+use crate::events;
 use crate::state::AppState;
 use crate::updates::{self, UpdateStatus, Updates};
 
 type Reply<T> = Result<T, AppError>;
-
-use EntityKind as K;
 
 /// What this build is, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,8 +109,7 @@ pub async fn sign_out(app: AppHandle, state: State<'_, AppState>) -> Reply<Sessi
 
 #[tauri::command]
 pub async fn catalog(state: State<'_, AppState>) -> Reply<Catalog> {
-    let session = state.session().await?;
-    Ok(state.store().catalog(session.property_id, session.today).await?)
+    Ok(state.desk.catalog().await?)
 }
 
 // ---- Reservations ---------------------------------------------------------------------
@@ -144,45 +141,27 @@ impl TodayReply {
 
 #[tauri::command]
 pub async fn today(state: State<'_, AppState>) -> Reply<TodayReply> {
-    let session = state.session().await?;
-    Ok(TodayReply::of(state.store().today(session.today).await?))
+    Ok(TodayReply::of(state.desk.today().await?))
 }
 
 #[tauri::command]
 pub async fn search_reservations(state: State<'_, AppState>, query: ReservationQuery) -> Reply<ReservationPage> {
-    state.session().await?;
-    Ok(state.store().reservation_page(&query).await?)
+    Ok(state.desk.search_reservations(&query).await?)
 }
 
 #[tauri::command]
 pub async fn get_reservation(state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
-    state.session().await?;
-    Ok(state.store().reservation(id).await?)
+    Ok(state.desk.reservation(id).await?)
 }
 
 #[tauri::command]
-pub async fn create_reservation(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: NewReservation,
-) -> Reply<Reservation> {
-    let session = state.session_for("create_reservation").await?;
-    let stay = state.store().create_reservation(&session, input).await?;
-    events::local_change(&app, &[K::Reservation, K::Guest]).await;
-    Ok(stay)
+pub async fn create_reservation(state: State<'_, AppState>, input: NewReservation) -> Reply<Reservation> {
+    Ok(state.desk.create_reservation(input).await?)
 }
 
 #[tauri::command]
-pub async fn update_reservation(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: Uuid,
-    edit: ReservationEdit,
-) -> Reply<Reservation> {
-    let session = state.session().await?;
-    let stay = state.store().edit_reservation(&session, id, edit).await?;
-    events::local_change(&app, &[K::Reservation]).await;
-    Ok(stay)
+pub async fn update_reservation(state: State<'_, AppState>, id: Uuid, edit: ReservationEdit) -> Reply<Reservation> {
+    Ok(state.desk.update_reservation(id, edit).await?)
 }
 
 #[tauri::command]
@@ -193,392 +172,230 @@ pub async fn free_rooms(
     departure: NaiveDate,
     moving: Option<Uuid>,
 ) -> Reply<Vec<FreeRoom>> {
-    state.session().await?;
-    Ok(state.store().free_rooms(room_type_id, arrival, departure, moving).await?)
+    Ok(state.desk.free_rooms(room_type_id, arrival, departure, moving).await?)
 }
 
 #[tauri::command]
-pub async fn assign_room(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: Uuid,
-    room_id: Option<Uuid>,
-) -> Reply<Reservation> {
-    let session = state.session_for("assign_room").await?;
-    let stay = state.store().assign_room(&session, id, room_id).await?;
-    events::local_change(&app, &[K::Reservation]).await;
-    Ok(stay)
+pub async fn assign_room(state: State<'_, AppState>, id: Uuid, room_id: Option<Uuid>) -> Reply<Reservation> {
+    Ok(state.desk.assign_room(id, room_id).await?)
 }
 
 #[tauri::command]
-pub async fn check_in(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
-    let session = state.session_for("check_in").await?;
-    let stay = state.store().check_in(&session, id).await?;
-    events::local_change(&app, &[K::Reservation, K::Room]).await;
-    Ok(stay)
+pub async fn check_in(state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    Ok(state.desk.check_in(id).await?)
 }
 
 /// A walk-in in one step: created and checked in, or nothing written.
 #[tauri::command]
-pub async fn walk_in(app: AppHandle, state: State<'_, AppState>, input: NewReservation) -> Reply<Reservation> {
-    let session = state.session_for("check_in").await?;
-    let stay = state.store().walk_in(&session, input).await?;
-    events::local_change(&app, &[K::Reservation, K::Room]).await;
-    Ok(stay)
+pub async fn walk_in(state: State<'_, AppState>, input: NewReservation) -> Reply<Reservation> {
+    Ok(state.desk.walk_in(input).await?)
 }
 
 #[tauri::command]
-pub async fn check_out(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
-    let session = state.session_for("check_out").await?;
-    let stay = state.store().check_out(&session, id).await?;
-    events::local_change(&app, &[K::Reservation, K::Room, K::HousekeepingTask]).await;
-    Ok(stay)
+pub async fn check_out(state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    Ok(state.desk.check_out(id).await?)
 }
 
 /// Undoes a check-in made by mistake (arrival day, nothing owed): confirmed again,
 /// the room vacant.
 #[tauri::command]
-pub async fn undo_check_in(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
-    let session = state.session_for("check_in").await?;
-    let stay = state.store().undo_check_in(&session, id).await?;
-    events::local_change(&app, &[K::Reservation, K::Room]).await;
-    Ok(stay)
+pub async fn undo_check_in(state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    Ok(state.desk.undo_check_in(id).await?)
 }
 
 /// Reinstates a check-out made by mistake while the stay runs and its room is free.
 #[tauri::command]
-pub async fn reinstate_check_out(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
-    let session = state.session_for("check_out").await?;
-    let stay = state.store().reinstate_check_out(&session, id).await?;
-    events::local_change(&app, &[K::Reservation, K::Room]).await;
-    Ok(stay)
+pub async fn reinstate_check_out(state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    Ok(state.desk.reinstate_check_out(id).await?)
 }
 
 #[tauri::command]
-pub async fn cancel_reservation(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: Uuid,
-    reason: Option<String>,
-) -> Reply<Reservation> {
-    let session = state.session().await?;
-    let stay = state.store().cancel_reservation(&session, id, reason.as_deref()).await?;
-    events::local_change(&app, &[K::Reservation]).await;
-    Ok(stay)
+pub async fn cancel_reservation(state: State<'_, AppState>, id: Uuid, reason: Option<String>) -> Reply<Reservation> {
+    Ok(state.desk.cancel_reservation(id, reason.as_deref()).await?)
 }
 
 #[tauri::command]
-pub async fn mark_no_show(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
-    let session = state.session().await?;
-    let stay = state.store().mark_no_show(&session, id).await?;
-    events::local_change(&app, &[K::Reservation]).await;
-    Ok(stay)
+pub async fn mark_no_show(state: State<'_, AppState>, id: Uuid) -> Reply<Reservation> {
+    Ok(state.desk.mark_no_show(id).await?)
 }
 
 #[tauri::command]
 pub async fn tape_chart(state: State<'_, AppState>, from: NaiveDate, days: u32) -> Reply<TapeChart> {
-    state.session().await?;
-    Ok(state.store().tape_chart(from, days).await?)
+    Ok(state.desk.tape_chart(from, days).await?)
 }
 
 // ---- Rooms and housekeeping -------------------------------------------------------------
 
 #[tauri::command]
 pub async fn room_board(state: State<'_, AppState>) -> Reply<Vec<RoomBoardEntry>> {
-    state.session().await?;
-    Ok(state.store().room_board().await?)
+    Ok(state.desk.room_board().await?)
 }
 
 #[tauri::command]
-pub async fn set_room_status(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    room_id: Uuid,
-    cleaning: Cleaning,
-) -> Reply<Room> {
-    let session = state.session_for("change_room_status").await?;
-    let room = state.store().set_room_cleaning(&session, room_id, cleaning).await?;
-    events::local_change(&app, &[K::Room]).await;
-    Ok(room)
+pub async fn set_room_status(state: State<'_, AppState>, room_id: Uuid, cleaning: Cleaning) -> Reply<Room> {
+    Ok(state.desk.set_room_status(room_id, cleaning).await?)
 }
 
 /// Takes a room out of order or out of service for some nights (refused when a stay
 /// holds it then), or makes it available again.
 #[tauri::command]
-pub async fn set_room_availability(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    room_id: Uuid,
-    block: RoomBlock,
-) -> Reply<Room> {
-    let session = state.session_for("change_room_status").await?;
-    let room = state.store().set_room_availability(&session, room_id, block).await?;
-    events::local_change(&app, &[K::Room]).await;
-    Ok(room)
+pub async fn set_room_availability(state: State<'_, AppState>, room_id: Uuid, block: RoomBlock) -> Reply<Room> {
+    Ok(state.desk.set_room_availability(room_id, block).await?)
 }
 
 #[tauri::command]
 pub async fn my_tasks(state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
-    let session = state.session().await?;
-    Ok(state.store().tasks_for(session.user_id).await?)
+    Ok(state.desk.my_tasks().await?)
 }
 
 /// Rooms reported out of order whose stays the front desk must move first.
 #[tauri::command]
 pub async fn rooms_to_clear(state: State<'_, AppState>) -> Reply<Vec<RoomToClear>> {
-    let session = state.session().await?;
-    Ok(state.store().rooms_to_clear(session.today).await?)
+    Ok(state.desk.rooms_to_clear().await?)
 }
 
 /// Open tasks nobody has taken yet, most urgent first.
 #[tauri::command]
 pub async fn unassigned_tasks(state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
-    state.session().await?;
-    Ok(state.store().unassigned_tasks().await?)
+    Ok(state.desk.unassigned_tasks().await?)
 }
 
 /// Makes the housekeeping day's tasks (departures, stay-overs, arrivals); answers those made now.
 #[tauri::command]
-pub async fn make_housekeeping_day(app: AppHandle, state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
-    let session = state.session().await?;
-    let made = state.store().make_housekeeping_day(&session).await?;
-    events::local_change(&app, &[K::HousekeepingTask]).await;
-    Ok(made)
+pub async fn make_housekeeping_day(state: State<'_, AppState>) -> Reply<Vec<HousekeepingTask>> {
+    Ok(state.desk.make_housekeeping_day().await?)
 }
 
 /// The signed-in housekeeper takes a task nobody has taken.
 #[tauri::command]
-pub async fn take_task(app: AppHandle, state: State<'_, AppState>, task_id: Uuid) -> Reply<HousekeepingTask> {
-    let session = state.session_for("progress_task").await?;
-    let task = state.store().assign_task(&session, task_id, Some(session.user_id)).await?;
-    events::local_change(&app, &[K::HousekeepingTask]).await;
-    Ok(task)
+pub async fn take_task(state: State<'_, AppState>, task_id: Uuid) -> Reply<HousekeepingTask> {
+    Ok(state.desk.take_task(task_id).await?)
 }
 
 #[tauri::command]
-pub async fn progress_task(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    task_id: Uuid,
-    to: TaskStatus,
-) -> Reply<HousekeepingTask> {
-    let session = state.session_for("progress_task").await?;
-    let task = state.store().progress_task(&session, task_id, to).await?;
-    events::local_change(&app, &[K::HousekeepingTask, K::Room]).await;
-    Ok(task)
+pub async fn progress_task(state: State<'_, AppState>, task_id: Uuid, to: TaskStatus) -> Reply<HousekeepingTask> {
+    Ok(state.desk.progress_task(task_id, to).await?)
 }
 
 // ---- Folio ------------------------------------------------------------------------------
 
 #[tauri::command]
 pub async fn folio(state: State<'_, AppState>, reservation_id: Uuid) -> Reply<Folio> {
-    state.session().await?;
-    Ok(state.store().folio(reservation_id).await?)
+    Ok(state.desk.folio(reservation_id).await?)
 }
 
 #[tauri::command]
-pub async fn post_charge(app: AppHandle, state: State<'_, AppState>, input: NewCharge) -> Reply<FolioPosting> {
-    let session = state.session().await?;
-    let posting = state.store().post_charge(&session, input).await?;
-    events::local_change(&app, &[K::FolioPosting]).await;
-    Ok(posting)
+pub async fn post_charge(state: State<'_, AppState>, input: NewCharge) -> Reply<FolioPosting> {
+    Ok(state.desk.post_charge(input).await?)
 }
 
 #[tauri::command]
-pub async fn post_payment(app: AppHandle, state: State<'_, AppState>, input: NewPayment) -> Reply<FolioPosting> {
-    let session = state.session().await?;
-    let posting = state.store().post_payment(&session, input).await?;
-    events::local_change(&app, &[K::FolioPosting]).await;
-    Ok(posting)
+pub async fn post_payment(state: State<'_, AppState>, input: NewPayment) -> Reply<FolioPosting> {
+    Ok(state.desk.post_payment(input).await?)
 }
 
 #[tauri::command]
-pub async fn reverse_posting(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    posting_id: Uuid,
-    reason: String,
-) -> Reply<FolioPosting> {
-    let session = state.session().await?;
-    let posting = state.store().correct_posting(&session, posting_id, &reason).await?;
-    events::local_change(&app, &[K::FolioPosting]).await;
-    Ok(posting)
+pub async fn reverse_posting(state: State<'_, AppState>, posting_id: Uuid, reason: String) -> Reply<FolioPosting> {
+    Ok(state.desk.reverse_posting(posting_id, &reason).await?)
 }
 
 // ---- Guests -----------------------------------------------------------------------------
 
 #[tauri::command]
 pub async fn search_guests(state: State<'_, AppState>, text: String) -> Reply<Vec<Guest>> {
-    state.session().await?;
-    Ok(state.store().search_guests(&text).await?)
+    Ok(state.desk.search_guests(&text).await?)
 }
 
 #[tauri::command]
-pub async fn create_guest(app: AppHandle, state: State<'_, AppState>, input: NewGuest) -> Reply<Guest> {
-    let session = state.session().await?;
-    let guest = state.store().create_guest(&session, input).await?;
-    events::local_change(&app, &[K::Guest]).await;
-    Ok(guest)
+pub async fn create_guest(state: State<'_, AppState>, input: NewGuest) -> Reply<Guest> {
+    Ok(state.desk.create_guest(input).await?)
 }
 
 #[tauri::command]
-pub async fn update_guest(app: AppHandle, state: State<'_, AppState>, id: Uuid, edit: GuestEdit) -> Reply<Guest> {
-    let session = state.session().await?;
-    let guest = state.store().edit_guest(&session, id, edit).await?;
-    events::local_change(&app, &[K::Guest]).await;
-    Ok(guest)
+pub async fn update_guest(state: State<'_, AppState>, id: Uuid, edit: GuestEdit) -> Reply<Guest> {
+    Ok(state.desk.update_guest(id, edit).await?)
 }
 
 // ---- Maintenance, service requests, POS, inventory --------------------------------------
 
 #[tauri::command]
 pub async fn maintenance_reports(state: State<'_, AppState>) -> Reply<Vec<MaintenanceReport>> {
-    state.session().await?;
-    Ok(state.store().maintenance_reports().await?)
+    Ok(state.desk.maintenance_reports().await?)
 }
 
 #[tauri::command]
-pub async fn report_maintenance(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: NewMaintenanceReport,
-) -> Reply<MaintenanceReport> {
-    let session = state.session().await?;
-    let report = state.store().report_maintenance(&session, input).await?;
-    events::local_change(&app, &[K::MaintenanceReport, K::Room]).await;
-    Ok(report)
+pub async fn report_maintenance(state: State<'_, AppState>, input: NewMaintenanceReport) -> Reply<MaintenanceReport> {
+    Ok(state.desk.report_maintenance(input).await?)
 }
 
 #[tauri::command]
 pub async fn progress_maintenance(
-    app: AppHandle,
     state: State<'_, AppState>,
     id: Uuid,
     to: MaintenanceStatus,
 ) -> Reply<MaintenanceReport> {
-    let session = state.session().await?;
-    let report = state.store().progress_maintenance(&session, id, to, None).await?;
-    events::local_change(&app, &[K::MaintenanceReport, K::Room]).await;
-    Ok(report)
+    Ok(state.desk.progress_maintenance(id, to, None).await?)
 }
 
 #[tauri::command]
 pub async fn service_requests(state: State<'_, AppState>) -> Reply<Vec<ServiceRequest>> {
-    state.session().await?;
-    Ok(state.store().service_requests().await?)
+    Ok(state.desk.service_requests().await?)
 }
 
 #[tauri::command]
-pub async fn create_service_request(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: NewServiceRequest,
-) -> Reply<ServiceRequest> {
-    let session = state.session().await?;
-    let request = state.store().create_service_request(&session, input).await?;
-    events::local_change(&app, &[K::ServiceRequest]).await;
-    Ok(request)
+pub async fn create_service_request(state: State<'_, AppState>, input: NewServiceRequest) -> Reply<ServiceRequest> {
+    Ok(state.desk.create_service_request(input).await?)
 }
 
 #[tauri::command]
 pub async fn progress_service_request(
-    app: AppHandle,
     state: State<'_, AppState>,
     id: Uuid,
     to: RequestStatus,
 ) -> Reply<ServiceRequest> {
-    let session = state.session().await?;
-    let request = state.store().progress_service_request(&session, id, to).await?;
-    events::local_change(&app, &[K::ServiceRequest]).await;
-    Ok(request)
+    Ok(state.desk.progress_service_request(id, to).await?)
 }
 
 #[tauri::command]
 pub async fn pos_orders(state: State<'_, AppState>) -> Reply<Vec<PosOrder>> {
-    state.session().await?;
-    Ok(state.store().pos_orders().await?)
+    Ok(state.desk.pos_orders().await?)
 }
 
 #[tauri::command]
-pub async fn open_pos_order(app: AppHandle, state: State<'_, AppState>, input: NewPosOrder) -> Reply<PosOrder> {
-    let session = state.session().await?;
-    let order = state.store().open_pos_order(&session, input).await?;
-    events::local_change(&app, &[K::PosOrder]).await;
-    Ok(order)
+pub async fn open_pos_order(state: State<'_, AppState>, input: NewPosOrder) -> Reply<PosOrder> {
+    Ok(state.desk.open_pos_order(input).await?)
 }
 
 #[tauri::command]
-pub async fn add_pos_line(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    order_id: Uuid,
-    line: NewPosLine,
-) -> Reply<PosOrder> {
-    let session = state.session().await?;
-    let order = state.store().add_pos_line(&session, order_id, line).await?;
-    events::local_change(&app, &[K::PosOrder]).await;
-    Ok(order)
+pub async fn add_pos_line(state: State<'_, AppState>, order_id: Uuid, line: NewPosLine) -> Reply<PosOrder> {
+    Ok(state.desk.add_pos_line(order_id, line).await?)
 }
 
 #[tauri::command]
-pub async fn post_pos_order(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    order_id: Uuid,
-    reservation_id: Uuid,
-) -> Reply<PosOrder> {
-    let session = state.session().await?;
-    let (order, _posting) = state.store().post_pos_order(&session, order_id, reservation_id).await?;
-    events::local_change(&app, &[K::PosOrder, K::FolioPosting]).await;
-    Ok(order)
+pub async fn post_pos_order(state: State<'_, AppState>, order_id: Uuid, reservation_id: Uuid) -> Reply<PosOrder> {
+    Ok(state.desk.post_pos_order(order_id, reservation_id).await?)
 }
 
-/// Pays an order at the outlet. The outlet's till takes the money, so the device
-/// records the order as paid without the method (`Store::pay_pos_order`).
+/// Pays an order at the outlet (the outlet's till takes the money).
 #[tauri::command]
-pub async fn pay_pos_order(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    order_id: Uuid,
-    method: PaymentMethod,
-) -> Reply<PosOrder> {
-    let session = state.session().await?;
-    tracing::debug!("POS order {order_id} paid by {method:?} at the outlet");
-    let order = state.store().pay_pos_order(&session, order_id).await?;
-    events::local_change(&app, &[K::PosOrder]).await;
-    Ok(order)
+pub async fn pay_pos_order(state: State<'_, AppState>, order_id: Uuid, method: PaymentMethod) -> Reply<PosOrder> {
+    Ok(state.desk.pay_pos_order(order_id, method).await?)
 }
 
 #[tauri::command]
 pub async fn inventory_items(state: State<'_, AppState>) -> Reply<Vec<InventoryItem>> {
-    state.session().await?;
-    Ok(state.store().inventory_items().await?)
+    Ok(state.desk.inventory_items().await?)
 }
 
 /// Adds an item to the stock list (linen, minibar stock...), with its first count.
 #[tauri::command]
-pub async fn create_inventory_item(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: NewInventoryItem,
-) -> Reply<InventoryItem> {
-    let session = state.session().await?;
-    let item = state.store().create_inventory_item(&session, input).await?;
-    events::local_change(&app, &[K::InventoryItem]).await;
-    Ok(item)
+pub async fn create_inventory_item(state: State<'_, AppState>, input: NewInventoryItem) -> Reply<InventoryItem> {
+    Ok(state.desk.create_inventory_item(input).await?)
 }
 
 #[tauri::command]
-pub async fn adjust_inventory(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    item_id: Uuid,
-    delta: i64,
-) -> Reply<InventoryItem> {
-    let session = state.session().await?;
-    let item = state.store().adjust_inventory(&session, item_id, delta).await?;
-    events::local_change(&app, &[K::InventoryItem]).await;
-    Ok(item)
+pub async fn adjust_inventory(state: State<'_, AppState>, item_id: Uuid, delta: i64) -> Reply<InventoryItem> {
+    Ok(state.desk.adjust_inventory(item_id, delta).await?)
 }
 
 // ---- History and settings ---------------------------------------------------------------
@@ -589,89 +406,75 @@ pub async fn record_history(
     entity: EntityKind,
     record_id: Uuid,
 ) -> Reply<Vec<NamedHistoryEntry>> {
-    state.session().await?;
     Ok(state.desk.record_history(entity, record_id).await?)
 }
 
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
-    state.desk.settings_view().await?.ok_or_else(|| frontdesk_device::desk::DeskError::NotEnrolled.into())
+    Ok(state.desk.settings().await?)
 }
 
 #[tauri::command]
 pub async fn save_settings(app: AppHandle, state: State<'_, AppState>, sync: SyncSettings) -> Reply<SettingsView> {
-    state.session().await?.require_manager("change this desk's sync settings")?;
-    state.desk.sync().set_settings(sync).await?;
+    let settings = state.desk.save_settings(sync).await?;
     events::emit_status(&app).await;
-    get_settings(state).await
+    Ok(settings)
 }
 
 // ---- Sync -------------------------------------------------------------------------------
 
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Reply<SyncView> {
-    Ok(state.desk.sync_view(state.now()).await?)
+    Ok(state.desk.sync_status().await?)
 }
 
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Reply<()> {
-    state.desk.sync().sync_now().await;
-    Ok(())
+    Ok(state.desk.sync_now().await?)
 }
 
 #[tauri::command]
 pub async fn outbox(state: State<'_, AppState>, limit: u32) -> Reply<OutboxView> {
-    Ok(state.store().outbox_view(limit).await?)
+    Ok(state.desk.outbox(limit).await?)
 }
 
 #[tauri::command]
 pub async fn retry_mutation(app: AppHandle, state: State<'_, AppState>, mutation_id: Uuid) -> Reply<()> {
-    state.session().await?;
-    state.store().retry_mutation(mutation_id).await?;
+    state.desk.retry_mutation(mutation_id).await?;
     events::emit_status(&app).await;
-    state.desk.sync().sync_now().await;
     Ok(())
 }
 
 /// The signed-in user's edits that lost a merge to another desk's, newest first.
 #[tauri::command]
 pub async fn superseded_edits(state: State<'_, AppState>, limit: u32) -> Reply<Vec<SupersededView>> {
-    let session = state.session().await?;
-    Ok(state.store().superseded_views(session.user_id, limit.min(500)).await?)
+    Ok(state.desk.superseded_edits(limit).await?)
 }
 
 /// The signed-in user has seen their superseded edits: the notice goes away.
 #[tauri::command]
 pub async fn mark_superseded_seen(state: State<'_, AppState>) -> Reply<u64> {
-    let session = state.session().await?;
-    Ok(state.store().mark_superseded_seen(session.user_id).await?)
+    Ok(state.desk.mark_superseded_seen().await?)
 }
 
 #[tauri::command]
 pub async fn conflicts(state: State<'_, AppState>) -> Reply<Vec<ConflictView>> {
-    state.session().await?;
-    Ok(state.store().conflict_views().await?)
+    Ok(state.desk.conflicts().await?)
 }
 
 #[tauri::command]
 pub async fn resolve_conflict(
-    app: AppHandle,
     state: State<'_, AppState>,
     conflict_id: Uuid,
     resolution: ResolutionChoice,
 ) -> Reply<()> {
-    state.session().await?;
-    let report = state.desk.resolve_conflict(conflict_id, &resolution).await?;
-    let open = state.store().open_conflicts().await?.len() as u64;
-    tauri::Emitter::emit(&app, names::CONFLICTS_CHANGED, ConflictsChanged { open })
-        .unwrap_or_else(|err| tracing::warn!("could not emit conflicts-changed: {err}"));
-    events::local_change(&app, &report.changed.into_iter().collect::<Vec<_>>()).await;
+    state.desk.resolve_conflict(conflict_id, &resolution).await?;
     Ok(())
 }
 
 #[tauri::command]
 pub async fn sync_metrics(state: State<'_, AppState>) -> Reply<SyncMetricsView> {
-    Ok(state.store().sync_metrics_view(state.now()).await?)
+    Ok(state.desk.sync_metrics().await?)
 }
 
 // ---- Updates of the app ---------------------------------------------------------------------

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     NotSignedIn,
     /// Too many wrong passwords locked the account or the desk; the message says for how long.
     SignInLocked,
+    /// Syncing or resolving needs the server and it does not answer; local work goes on.
+    ServerUnreachable,
     /// The local database failed.
     Storage,
     /// Anything the receptionist cannot fix.
@@ -43,7 +45,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of `ERROR_CODES` in `ui/src/api.ts`.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         Self::InvalidInput,
         Self::NotFound,
         Self::RuleBroken,
@@ -53,6 +55,7 @@ impl ErrorCode {
         Self::NotEnrolled,
         Self::NotSignedIn,
         Self::SignInLocked,
+        Self::ServerUnreachable,
         Self::Storage,
         Self::Internal,
     ];
@@ -69,6 +72,7 @@ impl ErrorCode {
             Self::NotEnrolled => "not_enrolled",
             Self::NotSignedIn => "not_signed_in",
             Self::SignInLocked => "sign_in_locked",
+            Self::ServerUnreachable => "server_unreachable",
             Self::Storage => "storage",
             Self::Internal => "internal",
         }
@@ -191,6 +195,9 @@ impl From<DeskError> for AppError {
             DeskError::BadCredentials => Self::new(ErrorCode::NotAllowed, message),
             DeskError::SignInLocked(_) => Self::new(ErrorCode::SignInLocked, message),
             DeskError::AlreadyEnrolled(_) => Self::invalid_input(message),
+            DeskError::StaleBlocked(message) => Self::stale_blocked(message),
+            DeskError::ServerUnreachable(_) => Self::new(ErrorCode::ServerUnreachable, message),
+            DeskError::Setting(err) => err.into(),
             DeskError::Remote(RemoteError::Auth { .. } | RemoteError::Refused { .. }) => {
                 Self::new(ErrorCode::NotAllowed, message)
             }
@@ -339,6 +346,7 @@ mod tests {
             "not_enrolled",
             "not_signed_in",
             "sign_in_locked",
+            "server_unreachable",
             "storage",
             "internal",
         ];
@@ -347,6 +355,21 @@ mod tests {
             assert_eq!(json, json!(wire), "ui/src/api.ts mirrors the wire name of {code:?}");
             assert_eq!(code.as_str(), wire, "Display and serde must agree for {code:?}");
         }
+    }
+
+    #[test]
+    fn the_desk_s_refusals_keep_their_codes() {
+        let stale = wire(DeskError::StaleBlocked("Room status may be out of date".into()));
+        assert_eq!(
+            (stale["code"].as_str(), stale["message"].as_str()),
+            (Some("stale_blocked"), Some("Room status may be out of date")),
+            "the desk applies the stale-data policy; the UI still reads stale_blocked and the policy's words"
+        );
+        let unreachable = wire(DeskError::ServerUnreachable("connection refused".into()));
+        assert_eq!(unreachable["code"], "server_unreachable", "an outage is not a sign-in error");
+        let setting =
+            wire(DeskError::Setting(InvalidSetting { setting: "pull_interval".into(), message: "too short".into() }));
+        assert_eq!(setting["field"], "pull_interval", "a bad setting still names its field");
     }
 
     #[test]

@@ -71,15 +71,6 @@ pub async fn emit_status<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// After a local command committed: every window reloads `entities`, the
-/// indicator shows the new queue, and the worker pushes the change.
-pub async fn local_change<R: Runtime>(app: &AppHandle<R>, entities: &[EntityKind]) {
-    emit(app, names::DATA_CHANGED, DataChanged { entities: entities.to_vec() });
-    emit_status(app).await;
-    // Push it at once when online, so other desks see it in milliseconds.
-    app.state::<AppState>().desk.sync().local_change().await;
-}
-
 /// Starts the task forwarding the sync worker's events for the app's lifetime.
 pub fn forward<R: Runtime>(app: AppHandle<R>) {
     let mut events = app.state::<AppState>().desk.sync().subscribe();
@@ -117,6 +108,12 @@ async fn on_event<R: Runtime>(app: &AppHandle<R>, event: SyncEvent, last_progres
             }
         }
         SyncEvent::DataChanged { entities } => emit(app, names::DATA_CHANGED, DataChanged { entities }),
+        // A command changed records at this desk (the desk already asked the worker to
+        // push them): every window reloads them and the indicator shows the new queue.
+        SyncEvent::LocalChange { entities } => {
+            emit(app, names::DATA_CHANGED, DataChanged { entities });
+            emit_status(app).await;
+        }
         SyncEvent::ConflictsChanged { open } => {
             emit(app, names::CONFLICTS_CHANGED, ConflictsChanged { open });
             emit_status(app).await;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
+use frontdesk_device::Session;
 use frontdesk_device::desk::Desk;
-use frontdesk_device::sync::{StaleVerdict, WallClock};
-use frontdesk_device::{Session, Store};
+use frontdesk_device::sync::WallClock;
 use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
 
 use crate::error::AppError;
@@ -146,29 +146,14 @@ impl AppState {
         Ok(AppState { desk, clock, provisioning: Arc::new(RwLock::new(None)) })
     }
 
-    /// The local store.
-    pub fn store(&self) -> &Store {
-        self.desk.store()
-    }
-
     /// Wall time now.
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
-    /// The signed-in session, for an operation without a stale-data policy.
+    /// The signed-in session.
     pub async fn session(&self) -> Result<Session, AppError> {
         Ok(self.desk.session().await?)
-    }
-
-    /// The signed-in session for `operation`, refused with `stale_blocked` when the
-    /// stale-data policy blocks it now (a warning lets it go ahead: the banner shows it).
-    pub async fn session_for(&self, operation: &str) -> Result<Session, AppError> {
-        let session = self.session().await?;
-        match self.store().stale_verdict(operation, self.now()).await? {
-            StaleVerdict::Block { message } => Err(AppError::stale_blocked(message)),
-            StaleVerdict::Go | StaleVerdict::Warn { .. } => Ok(session),
-        }
     }
 
     /// Takes the provisioning lock before startup provisioning is spawned.

@@ -94,6 +94,7 @@ describe('toAppError', () => {
     'not_enrolled',
     'not_signed_in',
     'sign_in_locked',
+    'server_unreachable',
     'storage',
   ] as const)(
     'keeps the code %s the desk acts on',

@@ -56,6 +56,7 @@ export const ERROR_CODES = [
   'not_enrolled',
   'not_signed_in',
   'sign_in_locked',
+  'server_unreachable',
   'storage',
   'internal',
 ] as const;

@@ -92,7 +92,7 @@ impl ReversalCounts {
         self.walk_ins += other.walk_ins;
     }
 
-    fn count<T>(&mut self, action: DomainAction, result: &Result<T, frontdesk_device::Error>) {
+    fn count<T>(&mut self, action: DomainAction, result: &Result<T, DeskError>) {
         let slot = match (action, result.is_ok()) {
             (DomainAction::UndoCheckIn, true) => &mut self.undo_saved,
             (DomainAction::UndoCheckIn, false) => &mut self.undo_refused,
@@ -143,7 +143,7 @@ fn id_of(fields: &Fields) -> Option<Uuid> {
 }
 
 /// Outcome of one user operation, for the log.
-type OpResult = Result<String, frontdesk_device::Error>;
+type OpResult = Result<String, DeskError>;
 
 impl World {
     /// The lists of the seeded hotel, in a stable order (numbers, codes, names).
@@ -370,7 +370,7 @@ impl World {
                     tags: if self.dice.chance(30) { vec!["vip".into()] } else { Vec::new() },
                     ..NewGuest::default()
                 };
-                let result = store.create_guest(&session, input).await.map(|g| {
+                let result = desk.create_guest(input).await.map(|g| {
                     self.guests.push(g.id);
                     format!(" {}", g.id)
                 });
@@ -380,12 +380,12 @@ impl World {
                 let guest = self.pick(&self.guests.clone()).unwrap_or_default();
                 let edit = self.guest_edit();
                 let what = format!("edits guest {guest} ({edit:?})");
-                (what, store.edit_guest(&session, guest, edit).await.map(|_| String::new()))
+                (what, desk.update_guest(guest, edit).await.map(|_| String::new()))
             }
             2 => {
                 let input = self.new_stay(today, None);
                 let what = format!("creates a stay in room {:?} {}..{}", input.room_id, input.arrival, input.departure);
-                let result = store.create_reservation(&session, input).await.map(|r| {
+                let result = desk.create_reservation(input).await.map(|r| {
                     self.stays.push(r.id);
                     format!(" {}", r.id)
                 });
@@ -396,7 +396,7 @@ impl World {
                 let current = store.record::<Reservation>(EntityKind::Reservation, stay).await.ok().flatten();
                 let edit = self.stay_edit(current.as_ref());
                 let what = format!("edits stay {stay} ({edit:?})");
-                (what, store.edit_reservation(&session, stay, edit).await.map(|_| String::new()))
+                (what, desk.update_reservation(stay, edit).await.map(|_| String::new()))
             }
             4 => {
                 let stays = self.stays.clone();
@@ -408,14 +408,11 @@ impl World {
                     .unwrap_or_default();
                 let room = if self.dice.chance(10) { None } else { self.room_for(desk, stay).await };
                 let what = format!("assigns room {room:?} to stay {stay}");
-                (what, store.assign_room(&session, stay, room).await.map(|_| String::new()))
+                (what, desk.assign_room(stay, room).await.map(|_| String::new()))
             }
             5 => {
                 let stay = self.pick(&self.stays.clone()).unwrap_or_default();
-                (
-                    format!("confirms stay {stay}"),
-                    store.confirm_reservation(&session, stay).await.map(|_| String::new()),
-                )
+                (format!("confirms stay {stay}"), desk.confirm_reservation(stay).await.map(|_| String::new()))
             }
             6 => {
                 let stays = self.stays.clone();
@@ -430,10 +427,10 @@ impl World {
                     && let Ok(Some(r)) = store.record::<Reservation>(EntityKind::Reservation, stay).await
                     && let Some(room) = r.room_id
                 {
-                    let result = store.set_room_cleaning(&session, room, Cleaning::Clean).await.map(|_| String::new());
+                    let result = desk.set_room_status(room, Cleaning::Clean).await.map(|_| String::new());
                     self.conclude(hotel, index, step, format!("cleans room {room}"), result).await?;
                 }
-                (format!("checks in stay {stay}"), store.check_in(&session, stay).await.map(|_| String::new()))
+                (format!("checks in stay {stay}"), desk.check_in(stay).await.map(|_| String::new()))
             }
             7 => {
                 let stays = self.stays.clone();
@@ -446,17 +443,16 @@ impl World {
                 if self.dice.chance(70) {
                     self.settle(hotel, index, step, stay).await?;
                 }
-                (format!("checks out stay {stay}"), store.check_out(&session, stay).await.map(|_| String::new()))
+                (format!("checks out stay {stay}"), desk.check_out(stay).await.map(|_| String::new()))
             }
             8 => {
                 let stay = self.pick(&self.stays.clone()).unwrap_or_default();
-                let result =
-                    store.cancel_reservation(&session, stay, Some("guest called")).await.map(|_| String::new());
+                let result = desk.cancel_reservation(stay, Some("guest called")).await.map(|_| String::new());
                 (format!("cancels stay {stay}"), result)
             }
             9 => {
                 let stay = self.pick(&self.stays.clone()).unwrap_or_default();
-                (format!("marks stay {stay} no-show"), store.mark_no_show(&session, stay).await.map(|_| String::new()))
+                (format!("marks stay {stay} no-show"), desk.mark_no_show(stay).await.map(|_| String::new()))
             }
             10 | 11 => {
                 let stays = self.stays.clone();
@@ -475,7 +471,7 @@ impl World {
                         code,
                         ..NewCharge::default()
                     };
-                    let result = store.post_charge(&session, input).await.map(|p| {
+                    let result = desk.post_charge(input).await.map(|p| {
                         self.postings.push(p.id);
                         format!(" key {}", p.idempotency_key)
                     });
@@ -490,7 +486,7 @@ impl World {
                         method,
                         ..NewPayment::default()
                     };
-                    let result = store.post_payment(&session, input).await.map(|p| {
+                    let result = desk.post_payment(input).await.map(|p| {
                         self.postings.push(p.id);
                         format!(" key {}", p.idempotency_key)
                     });
@@ -503,7 +499,7 @@ impl World {
                     .pick_local::<FolioPosting>(desk, EntityKind::FolioPosting, &postings, |p| p.reverses.is_none())
                     .await
                     .unwrap_or_default();
-                let result = store.correct_posting(&session, posting, "posted by mistake").await.map(|p| {
+                let result = desk.reverse_posting(posting, "posted by mistake").await.map(|p| {
                     self.postings.push(p.id);
                     format!(" key {}", p.idempotency_key)
                 });
@@ -516,7 +512,7 @@ impl World {
                     .pick(&[Cleaning::Dirty, Cleaning::Pickup, Cleaning::Clean, Cleaning::Inspected])
                     .unwrap_or(&Cleaning::Clean);
                 let what = format!("sets room {room} {cleaning:?}");
-                (what, store.set_room_cleaning(&session, room, cleaning).await.map(|_| String::new()))
+                (what, desk.set_room_status(room, cleaning).await.map(|_| String::new()))
             }
             14 => {
                 let (room, _) = self.dice.pick(&self.rooms).copied().unwrap_or_default();
@@ -527,7 +523,7 @@ impl World {
                 let assignee = if self.dice.chance(50) { self.pick(&self.staff.clone()) } else { None };
                 let priority = u8::try_from(self.dice.between(1, 5)).unwrap_or(3);
                 let input = NewTask { room_id: room, kind, assignee_id: assignee, priority, note: None };
-                let result = store.create_task(&session, input).await.map(|t| {
+                let result = desk.create_task(input).await.map(|t| {
                     self.tasks.push(t.id);
                     format!(" {}", t.id)
                 });
@@ -541,7 +537,7 @@ impl World {
                     .unwrap_or_default();
                 if self.dice.chance(20) {
                     let assignee = self.pick(&self.staff.clone());
-                    let result = store.assign_task(&session, task, assignee).await.map(|_| String::new());
+                    let result = desk.assign_task(task, assignee).await.map(|_| String::new());
                     (format!("assigns task {task} to {assignee:?}"), result)
                 } else {
                     let current = store.record::<HousekeepingTask>(EntityKind::HousekeepingTask, task).await;
@@ -552,7 +548,7 @@ impl World {
                         Some(TaskStatus::Done) => TaskStatus::Pending,
                         _ => TaskStatus::Done,
                     };
-                    let result = store.progress_task(&session, task, to).await.map(|_| String::new());
+                    let result = desk.progress_task(task, to).await.map(|_| String::new());
                     (format!("moves task {task} to {to:?}"), result)
                 }
             }
@@ -569,7 +565,7 @@ impl World {
                         severity: IssueSeverity::Medium,
                         out_of_order: out_of_order.clone(),
                     };
-                    let result = store.report_maintenance(&session, input).await.map(|r| {
+                    let result = desk.report_maintenance(input).await.map(|r| {
                         self.reports.push(r.id);
                         format!(" {}", r.id)
                     });
@@ -582,10 +578,8 @@ impl World {
                         .unwrap_or_default();
                     let to =
                         if self.dice.chance(60) { MaintenanceStatus::Resolved } else { MaintenanceStatus::InProgress };
-                    let result = store
-                        .progress_maintenance(&session, report, to, Some("looked at it"))
-                        .await
-                        .map(|_| String::new());
+                    let result =
+                        desk.progress_maintenance(report, to, Some("looked at it")).await.map(|_| String::new());
                     (format!("moves report {report} to {to:?}"), result)
                 }
             }
@@ -593,7 +587,7 @@ impl World {
                 if self.dice.chance(50) || self.requests.is_empty() {
                     let (room, _) = self.dice.pick(&self.rooms).copied().unwrap_or_default();
                     let input = NewServiceRequest { room_id: room, kind: "towels".into(), text: "two more".into() };
-                    let result = store.create_service_request(&session, input).await.map(|r| {
+                    let result = desk.create_service_request(input).await.map(|r| {
                         self.requests.push(r.id);
                         format!(" {}", r.id)
                     });
@@ -605,7 +599,7 @@ impl World {
                         .await
                         .unwrap_or_default();
                     let to = if self.dice.chance(50) { RequestStatus::Acknowledged } else { RequestStatus::Done };
-                    let result = store.progress_service_request(&session, request, to).await.map(|_| String::new());
+                    let result = desk.progress_service_request(request, to).await.map(|_| String::new());
                     (format!("moves service request {request} to {to:?}"), result)
                 }
             }
@@ -622,7 +616,7 @@ impl World {
                     reason: Some("painting".into()),
                 };
                 let what = format!("sets room {room} {availability:?}");
-                (what, store.set_room_availability(&session, room, block).await.map(|_| String::new()))
+                (what, desk.set_room_availability(room, block).await.map(|_| String::new()))
             }
             20 => {
                 let stay = match self.undoable_stay(desk, today).await {
@@ -642,7 +636,7 @@ impl World {
                 if self.dice.chance(70) {
                     self.settle(hotel, index, step, stay).await?;
                 }
-                let result = store.undo_check_in(&session, stay).await.map(|_| String::new());
+                let result = desk.undo_check_in(stay).await.map(|_| String::new());
                 self.reversals.count(DomainAction::UndoCheckIn, &result);
                 (format!("undoes the check-in of stay {stay}"), result)
             }
@@ -660,7 +654,7 @@ impl World {
                         }
                     },
                 };
-                let result = store.reinstate_check_out(&session, stay).await.map(|_| String::new());
+                let result = desk.reinstate_check_out(stay).await.map(|_| String::new());
                 self.reversals.count(DomainAction::ReinstateCheckOut, &result);
                 (format!("reinstates the check-out of stay {stay}"), result)
             }
@@ -685,7 +679,6 @@ impl World {
                 let guest = self.pick(&self.guests.clone()).unwrap_or_default();
                 let field = self.dice.below(5);
                 for (n, index) in [a, b].into_iter().enumerate() {
-                    let session = Self::session(hotel, index).await?;
                     let value = format!("v{}-{n}", self.dice.below(1000));
                     let edit = match field {
                         0 => GuestEdit { email: Some(Some(format!("{value}@clash.example"))), ..GuestEdit::default() },
@@ -698,8 +691,8 @@ impl World {
                         _ => GuestEdit { add_tags: vec![value.clone()], ..GuestEdit::default() },
                     };
                     let what = format!("clashing edit of guest {guest} ({edit:?})");
-                    let store = hotel.devices[index].desk()?.store().clone();
-                    let result = store.edit_guest(&session, guest, edit).await.map(|_| String::new());
+                    let desk = hotel.devices[index].desk()?;
+                    let result = desk.update_guest(guest, edit).await.map(|_| String::new());
                     self.conclude(hotel, index, step, what, result).await?;
                 }
             }
@@ -714,8 +707,8 @@ impl World {
                     input.arrival = session.today + chrono::Duration::days(offset + self.dice.between(0, 1));
                     input.departure = input.arrival + chrono::Duration::days(self.dice.between(1, 3));
                     let what = format!("clashing stay in room {room} {}..{}", input.arrival, input.departure);
-                    let store = hotel.devices[index].desk()?.store().clone();
-                    let result = store.create_reservation(&session, input).await.map(|r| {
+                    let desk = hotel.devices[index].desk()?;
+                    let result = desk.create_reservation(input).await.map(|r| {
                         self.stays.push(r.id);
                         format!(" {}", r.id)
                     });
@@ -726,27 +719,21 @@ impl World {
                 // The same stay: one device checks in or edits, the other cancels or edits.
                 let stay = self.pick(&self.stays.clone()).unwrap_or_default();
                 for index in [a, b] {
-                    let session = Self::session(hotel, index).await?;
-                    let store = hotel.devices[index].desk()?.store().clone();
+                    let desk = hotel.devices[index].desk()?;
                     let (what, result) = match self.dice.below(4) {
-                        0 => {
-                            (format!("clashing cancel of {stay}"), store.cancel_reservation(&session, stay, None).await)
-                        }
-                        1 => (format!("clashing check-in of {stay}"), store.check_in(&session, stay).await),
+                        0 => (format!("clashing cancel of {stay}"), desk.cancel_reservation(stay, None).await),
+                        1 => (format!("clashing check-in of {stay}"), desk.check_in(stay).await),
                         2 => {
                             let current =
-                                store.record::<Reservation>(EntityKind::Reservation, stay).await.ok().flatten();
+                                desk.store().record::<Reservation>(EntityKind::Reservation, stay).await.ok().flatten();
                             let edit = self.stay_edit(current.as_ref());
-                            (
-                                format!("clashing edit of {stay} ({edit:?})"),
-                                store.edit_reservation(&session, stay, edit).await,
-                            )
+                            (format!("clashing edit of {stay} ({edit:?})"), desk.update_reservation(stay, edit).await)
                         }
                         _ => {
                             let room = self.room_for(hotel.devices[index].desk()?, stay).await;
                             (
                                 format!("clashing assignment of room {room:?} to {stay}"),
-                                store.assign_room(&session, stay, room).await,
+                                desk.assign_room(stay, room).await,
                             )
                         }
                     };
@@ -758,13 +745,12 @@ impl World {
                 // The same room's status from the desk and from housekeeping.
                 let (room, _) = self.dice.pick(&self.rooms).copied().unwrap_or_default();
                 for index in [a, 2] {
-                    let session = Self::session(hotel, index).await?;
                     let cleaning = *self
                         .dice
                         .pick(&[Cleaning::Dirty, Cleaning::Clean, Cleaning::Inspected])
                         .unwrap_or(&Cleaning::Clean);
-                    let store = hotel.devices[index].desk()?.store().clone();
-                    let result = store.set_room_cleaning(&session, room, cleaning).await.map(|_| String::new());
+                    let desk = hotel.devices[index].desk()?;
+                    let result = desk.set_room_status(room, cleaning).await.map(|_| String::new());
                     self.conclude(hotel, index, step, format!("clashing status {cleaning:?} of room {room}"), result)
                         .await?;
                 }
@@ -785,7 +771,8 @@ impl World {
         let today = session_a.today;
         let desk_a = hotel.devices[a].desk()?;
         let store_a = desk_a.store().clone();
-        let store_b = hotel.devices[b].desk()?.store().clone();
+        let desk_b = hotel.devices[b].desk()?;
+        let store_b = desk_b.store().clone();
         let stays = self.stays.clone();
         if self.dice.chance(50) {
             // Best a guest who left this morning, whose room can take tonight's walk-in.
@@ -804,12 +791,12 @@ impl World {
                     let due = store_a.record::<Reservation>(EntityKind::Reservation, leaving).await.ok().flatten();
                     if due.is_some_and(|r| r.departure > today) {
                         let edit = ReservationEdit { departure: Some(today), ..ReservationEdit::default() };
-                        let result = store_a.edit_reservation(&session_a, leaving, edit).await.map(|_| String::new());
+                        let result = desk_a.update_reservation(leaving, edit).await.map(|_| String::new());
                         self.conclude(hotel, a, step, format!("moves the departure of {leaving} to today"), result)
                             .await?;
                     }
                     self.settle(hotel, a, step, leaving).await?;
-                    let result = store_a.check_out(&session_a, leaving).await.map(|_| String::new());
+                    let result = desk_a.check_out(leaving).await.map(|_| String::new());
                     let done = result.is_ok();
                     self.conclude(hotel, a, step, format!("checks out stay {leaving} this morning"), result).await?;
                     if done {
@@ -822,7 +809,7 @@ impl World {
                 Some(stay) => stay,
                 None => self.reinstatable_stay(desk_a, today).await.unwrap_or_default(),
             };
-            let result = store_a.reinstate_check_out(&session_a, stay).await.map(|_| String::new());
+            let result = desk_a.reinstate_check_out(stay).await.map(|_| String::new());
             self.reversals.count(DomainAction::ReinstateCheckOut, &result);
             self.conclude(hotel, a, step, format!("clashing reinstatement of {stay}"), result).await?;
             // The other desk turns the room round for a walk-in tonight.
@@ -830,14 +817,14 @@ impl World {
             let Some((room, room_type)) = room.and_then(|r| Some((r.room_id?, r.room_type_id))) else {
                 return Ok(());
             };
-            let result = store_b.set_room_cleaning(&session_b, room, Cleaning::Clean).await.map(|_| String::new());
+            let result = desk_b.set_room_status(room, Cleaning::Clean).await.map(|_| String::new());
             self.conclude(hotel, b, step, format!("cleans room {room} for a walk-in"), result).await?;
             let mut input = self.new_stay(session_b.today, Some(room_type));
             input.room_id = Some(room);
             input.arrival = session_b.today;
             input.departure = session_b.today + chrono::Duration::days(1);
             input.confirmed = true;
-            let result = store_b.create_reservation(&session_b, input).await.map(|r| {
+            let result = desk_b.create_reservation(input).await.map(|r| {
                 self.stays.push(r.id);
                 r.id
             });
@@ -845,7 +832,7 @@ impl World {
             let what = format!("books a walk-in in room {room} tonight");
             self.conclude(hotel, b, step, what, result.map(|id| format!(" {id}"))).await?;
             if let Some(walk_in) = walk_in {
-                let result = store_b.check_in(&session_b, walk_in).await.map(|_| String::new());
+                let result = desk_b.check_in(walk_in).await.map(|_| String::new());
                 if result.is_ok() {
                     self.reversals.walk_ins += 1;
                 }
@@ -860,7 +847,7 @@ impl World {
                 }
             }
             let stay = stay.unwrap_or_default();
-            let result = store_a.undo_check_in(&session_a, stay).await.map(|_| String::new());
+            let result = desk_a.undo_check_in(stay).await.map(|_| String::new());
             self.reversals.count(DomainAction::UndoCheckIn, &result);
             self.conclude(hotel, a, step, format!("clashing undo of the check-in of {stay}"), result).await?;
             if self.dice.chance(60) {
@@ -873,14 +860,14 @@ impl World {
                     description: "MINIBAR charge".into(),
                     ..NewCharge::default()
                 };
-                let result = store_b.post_charge(&session_b, input).await.map(|p| {
+                let result = desk_b.post_charge(input).await.map(|p| {
                     self.postings.push(p.id);
                     format!(" key {}", p.idempotency_key)
                 });
                 self.conclude(hotel, b, step, format!("clashing charge of {amount} on {stay}"), result).await?;
             } else {
                 self.settle(hotel, b, step, stay).await?;
-                let result = store_b.check_out(&session_b, stay).await.map(|_| String::new());
+                let result = desk_b.check_out(stay).await.map(|_| String::new());
                 self.conclude(hotel, b, step, format!("clashing check-out of {stay}"), result).await?;
             }
         }
@@ -973,15 +960,14 @@ impl World {
         else {
             return Ok(None);
         };
-        let session = Self::session(hotel, index).await?;
         let store = desk.store().clone();
         if let Ok(Some(r)) = store.record::<Reservation>(EntityKind::Reservation, stay).await
             && let Some(room) = r.room_id
         {
-            let result = store.set_room_cleaning(&session, room, Cleaning::Clean).await.map(|_| String::new());
+            let result = desk.set_room_status(room, Cleaning::Clean).await.map(|_| String::new());
             self.conclude(hotel, index, step, format!("cleans room {room}"), result).await?;
         }
-        let result = store.check_in(&session, stay).await.map(|_| String::new());
+        let result = desk.check_in(stay).await.map(|_| String::new());
         let checked_in = result.is_ok();
         self.conclude(hotel, index, step, format!("checks in stay {stay} (the wrong guest)"), result).await?;
         Ok(checked_in.then_some(stay))
@@ -1007,8 +993,7 @@ impl World {
             return Ok(None);
         };
         self.settle(hotel, index, step, stay).await?;
-        let session = Self::session(hotel, index).await?;
-        let result = desk.store().check_out(&session, stay).await.map(|_| String::new());
+        let result = desk.check_out(stay).await.map(|_| String::new());
         let checked_out = result.is_ok();
         self.conclude(hotel, index, step, format!("checks out stay {stay} (the wrong guest)"), result).await?;
         Ok(checked_out.then_some(stay))
@@ -1078,7 +1063,6 @@ impl World {
         let store = desk.store().clone();
         let Ok(folio) = store.folio(stay).await else { return Ok(()) };
         let owed = folio.balance.get("EUR").copied().unwrap_or_default();
-        let session = Self::session(hotel, index).await?;
         let (what, result) = if owed > 0 {
             let input = NewPayment {
                 reservation_id: stay,
@@ -1086,7 +1070,7 @@ impl World {
                 currency: "EUR".into(),
                 ..NewPayment::default()
             };
-            (format!("settles stay {stay} with a payment of {owed}"), store.post_payment(&session, input).await)
+            (format!("settles stay {stay} with a payment of {owed}"), desk.post_payment(input).await)
         } else if owed < 0 {
             let input = NewCharge {
                 reservation_id: stay,
@@ -1096,7 +1080,7 @@ impl World {
                 description: "Balance adjustment".into(),
                 ..NewCharge::default()
             };
-            (format!("settles stay {stay} with a charge of {}", -owed), store.post_charge(&session, input).await)
+            (format!("settles stay {stay} with a charge of {}", -owed), desk.post_charge(input).await)
         } else {
             return Ok(());
         };
@@ -1304,7 +1288,7 @@ impl World {
 
     fn round_failed(&mut self, name: &str, step: usize, err: DeskError) -> Result<(), String> {
         match &err {
-            DeskError::Remote(remote) if remote.is_transient() => {
+            DeskError::ServerUnreachable(_) => {
                 self.faults.failed_rounds += 1;
                 self.note(format!("{step}: {name} round failed: {err}"));
                 Ok(())

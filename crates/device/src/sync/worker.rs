@@ -78,6 +78,11 @@ pub enum SyncEvent {
     DataChanged {
         entities: Vec<EntityKind>,
     },
+    /// A person at this desk changed records of these kinds: screens showing them
+    /// refresh and the indicator shows the longer queue (the worker pushes it too).
+    LocalChange {
+        entities: Vec<EntityKind>,
+    },
     ConflictsChanged {
         open: u64,
     },
@@ -229,10 +234,18 @@ impl SyncHandle {
         let _ = self.commands.send(Command::Resume).await;
     }
 
-    /// A local change was committed: push it now, unless the server is known to be
+    /// A local change to records of `entities` was committed: tells whoever listens
+    /// (the app's windows) and pushes it now, unless the server is known to be
     /// unreachable (then the retry schedule stands: no storm of attempts offline).
-    pub async fn local_change(&self) {
+    pub async fn local_change(&self, entities: &[EntityKind]) {
+        // Nobody listening (the command line) is not a failure.
+        let _ = self.events.send(SyncEvent::LocalChange { entities: entities.to_vec() });
         let _ = self.commands.try_send(Command::LocalChange);
+    }
+
+    /// Tells whoever listens how many conflicts wait for a decision now.
+    pub fn conflicts_changed(&self, open: u64) {
+        let _ = self.events.send(SyncEvent::ConflictsChanged { open });
     }
 
     /// The server said something changed: pull now.

@@ -16,6 +16,9 @@ use sync_core::schema::EntityKind;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+mod cli;
+mod hotel_day;
+
 const PASSWORD: &str = "demo-password";
 
 /// The real server over a temp SQLite file, seeded with a demo hotel.
@@ -74,6 +77,40 @@ impl Hotel {
             let _ = frontdesk_server::serve(listener, state, async move { drop(stopped.await) }).await;
         });
         Hotel { base, store, stop: Some(stop), dir }
+    }
+
+    /// Stops the server, as an outage does, once it no longer accepts connections.
+    async fn stop_server(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let address = self.base.trim_start_matches("http://").to_owned();
+        let started = tokio::time::Instant::now();
+        while tokio::net::TcpStream::connect(&address).await.is_ok() {
+            assert!(started.elapsed() < Duration::from_secs(10), "the server stops accepting connections");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Starts the server again on the same address and database, as after an outage.
+    async fn restart_server(&mut self) {
+        let address = self.base.trim_start_matches("http://").to_owned();
+        let started = tokio::time::Instant::now();
+        let listener = loop {
+            match tokio::net::TcpListener::bind(&address).await {
+                Ok(listener) => break listener,
+                Err(err) => {
+                    assert!(started.elapsed() < Duration::from_secs(10), "the server's port frees up: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(self.store.clone(), Config::default());
+        tokio::spawn(async move {
+            let _ = frontdesk_server::serve(listener, state, async move { drop(stopped.await) }).await;
+        });
+        self.stop = Some(stop);
     }
 
     async fn code(&self) -> String {
@@ -480,7 +517,7 @@ async fn a_local_change_is_pushed_at_once_by_the_worker() {
         }
     }
     let guest = new_guest(&a, "Pushed", "AtOnce", "now@example.com").await;
-    a.sync().local_change().await;
+    a.sync().local_change(&[EntityKind::Guest]).await;
     let started = tokio::time::Instant::now();
     while a.store().outbox_counts().await.expect("counts").pending > 0 {
         assert!(started.elapsed() < Duration::from_secs(5), "the worker did not push the local change");
@@ -927,4 +964,60 @@ async fn two_desks_making_the_housekeeping_day_offline_make_one_set_of_tasks() {
         office.store().all(EntityKind::HousekeepingTask).await.expect("tasks");
     let of_today = tasks.iter().filter(|t| t.day == Some(today)).count();
     assert_eq!(of_today, made_here.len(), "one set of the day's tasks on the server and every desk");
+}
+
+/// The desk itself applies the stale-data policy and announces what an operation
+/// changed, so the app, the command line and tests cannot skip either.
+#[tokio::test]
+async fn a_desk_operation_obeys_the_stale_policy_and_announces_what_changed() {
+    let hotel = Hotel::open().await;
+    let desk =
+        Desk::open_manual(hotel.dir.path().join("never-synced.sqlite3"), Arc::new(Utc::now)).await.expect("opens");
+    desk.enroll(&hotel.base, &hotel.code().await, "never-synced").await.expect("enrolled");
+    desk.sign_in("manager", PASSWORD).await.expect("signed in");
+    let mut settings = desk.settings().await.expect("settings").sync;
+    for policy in &mut settings.stale_policies {
+        if policy.entity == EntityKind::Room {
+            policy.when_critical = frontdesk_device::sync::StaleAction::Block;
+        }
+    }
+    desk.save_settings(settings).await.expect("a stricter policy is valid");
+    let err = desk
+        .set_room_status(uuid::Uuid::now_v7(), Cleaning::Clean)
+        .await
+        .expect_err("rooms never synced are critically stale and the policy blocks room status changes");
+    assert_eq!(err.code(), "stale_blocked", "the policy answers before the store looks for the room: {err}");
+
+    let mut events = desk.sync().subscribe();
+    let guest = NewGuest { first_name: "Told".into(), last_name: "Everyone".into(), ..NewGuest::default() };
+    desk.create_guest(guest).await.expect("a guest needs no fresh data");
+    let announced = loop {
+        match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
+            Ok(Ok(SyncEvent::LocalChange { entities })) => break entities,
+            Ok(Ok(_)) => {}
+            other => panic!("the desk announces its change: {other:?}"),
+        }
+    };
+    assert_eq!(announced, vec![EntityKind::Guest], "the app's windows reload guests (data-changed)");
+}
+
+/// Sync now while the server is down says so, whether the person signed in before
+/// the outage or during it: never that they must sign in.
+#[tokio::test]
+async fn sync_now_during_an_outage_says_the_server_cannot_be_reached() {
+    let mut hotel = Hotel::open().await;
+    let online = hotel.desk("desk-a", "frontdesk").await;
+    let offline_path = hotel.dir.path().join("desk-b.sqlite3");
+    hotel.desk("desk-b", "manager").await.close(Duration::from_secs(5)).await;
+    hotel.stop_server().await;
+    let err = online.sync_now().await.expect_err("the server is down");
+    assert_eq!(err.code(), "server_unreachable", "signed in before the outage: {err}");
+    let offline = Desk::open_manual(&offline_path, Arc::new(Utc::now)).await.expect("reopens");
+    let user = offline.sign_in("manager", PASSWORD).await.expect("signs in offline with the cached password");
+    assert!(user.offline, "the server is down, so the sign-in is offline");
+    let err = offline.sync_now().await.expect_err("the server is still down");
+    assert_eq!(err.code(), "server_unreachable", "signed in during the outage: {err}");
+    hotel.restart_server().await;
+    offline.sync_now().await.expect("the server answers again: the desk signs in online and syncs");
+    assert!(!offline.user().await.expect("signed in").offline, "the desk is online again");
 }

@@ -6,6 +6,14 @@
 //! sign in again offline and keep working. Their changes queue; as soon as the
 //! server answers again the desk signs in online with the password held in memory
 //! (never on disk) and the queue syncs.
+//!
+//! The desk is the one API of a front desk: the app's commands, the command line, the
+//! simulation and the tests call the same method for every operation and read,
+//! grouped by screen family (`reservations.rs`, `rooms.rs`, `folio.rs`, `sync.rs`
+//! beside this file). Each method takes the signed-in session itself, applies the
+//! stale-data policy of its operation, and announces the kinds of records it changed
+//! on the sync worker's event channel (the app's windows refresh from it) while
+//! nudging the worker to push: a caller cannot skip a rule the app obeys.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,8 +36,8 @@ use crate::screens::NamedHistoryEntry;
 use crate::session::Session;
 use crate::store::Store;
 use crate::sync::{
-    RemoteError, RoundError, RoundReport, SIGN_IN_LOCKED, ServerClient, SyncCommands, SyncEvent, SyncHandle, WallClock,
-    sync_round,
+    RemoteError, RoundError, RoundReport, SIGN_IN_LOCKED, ServerClient, StaleVerdict, SyncCommands, SyncEvent,
+    SyncHandle, WallClock, sync_round,
 };
 
 /// The member of staff signed in on this desk.
@@ -73,6 +81,17 @@ pub enum DeskError {
         "This desk was removed from the property by its administrator and its data was erased: enroll it again with a new code"
     )]
     Wiped,
+    /// The stale-data policy blocks this operation until the desk syncs again; the
+    /// message is the policy's.
+    #[error("{0}")]
+    StaleBlocked(String),
+    /// Syncing (or resolving) needs the server and it does not answer.
+    #[error(
+        "The server cannot be reached ({0}): this desk keeps working and its changes stay queued until the server answers again"
+    )]
+    ServerUnreachable(String),
+    #[error(transparent)]
+    Setting(#[from] crate::sync::settings::InvalidSetting),
     #[error(transparent)]
     Remote(#[from] RemoteError),
     #[error(transparent)]
@@ -90,6 +109,9 @@ impl DeskError {
             DeskError::SignInLocked(_) => SIGN_IN_LOCKED,
             DeskError::NoOfflineLogin => "server_unreachable",
             DeskError::Wiped => WIPED,
+            DeskError::StaleBlocked(_) => "stale_blocked",
+            DeskError::ServerUnreachable(_) => "server_unreachable",
+            DeskError::Setting(_) => "invalid_input",
             DeskError::Remote(RemoteError::Network(_) | RemoteError::Server(_)) => "server_unreachable",
             DeskError::Remote(RemoteError::Auth { code, .. } | RemoteError::Refused { code, .. }) => code,
             DeskError::Remote(RemoteError::Protocol(_)) => "protocol",
@@ -97,6 +119,11 @@ impl DeskError {
         }
     }
 }
+
+mod folio;
+mod reservations;
+mod rooms;
+mod sync;
 
 mod keys {
     pub const OFFLINE_LOGIN: &str = "desk.offline_login.";
@@ -358,16 +385,52 @@ impl Desk {
         self.state.read().await.client.clone()
     }
 
+    /// The online session's client. Signed in offline, the desk tries an online
+    /// sign-in now with the password it holds: a person asking to sync (or to resolve)
+    /// hears that the server cannot be reached, not that they must sign in again.
+    pub(crate) async fn online_client(&self) -> Result<ServerClient, DeskError> {
+        let (identity, username, password) = {
+            let state = self.state.read().await;
+            match (&state.identity, &state.user, &state.password, &state.client) {
+                (_, _, _, Some(client)) => return Ok(client.clone()),
+                (Some(identity), Some(user), Some(password), None) if user.offline => {
+                    (identity.clone(), user.user.username.clone(), password.clone())
+                }
+                (None, _, _, _) => return Err(DeskError::NotEnrolled),
+                _ => return Err(DeskError::NotSignedIn),
+            }
+        };
+        match online_sign_in(&identity, &username, &password).await {
+            Ok((user, client)) => {
+                {
+                    let mut state = self.state.write().await;
+                    state.user = Some(user);
+                    state.client = Some(client.clone());
+                }
+                self.sync.set_session(Some(client.clone())).await;
+                Ok(client)
+            }
+            Err(err) if err.is_transient() => Err(DeskError::ServerUnreachable(err.to_string())),
+            Err(err) if is_wipe(&err) => {
+                self.eraser().erase().await?;
+                Err(DeskError::Wiped)
+            }
+            Err(RemoteError::Auth { .. }) => Err(DeskError::BadCredentials),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Runs one sync round now, in this task (the command line and tests use it;
     /// the app asks the worker with [`SyncHandle::sync_now`]).
     pub async fn sync_once(&self, batch_size: usize) -> Result<RoundReport, DeskError> {
-        let client = self.client().await.ok_or(DeskError::NotSignedIn)?;
+        let client = self.online_client().await?;
         match sync_round(&self.store, &client, batch_size, |_| {}).await {
             Ok(report) => Ok(report),
             Err(RoundError::Remote(err)) if is_wipe(&err) => {
                 self.eraser().erase().await?;
                 Err(DeskError::Wiped)
             }
+            Err(RoundError::Remote(err)) if err.is_transient() => Err(DeskError::ServerUnreachable(err.to_string())),
             Err(RoundError::Remote(err)) => Err(DeskError::Remote(err)),
             Err(RoundError::Store(err)) => Err(DeskError::Store(err)),
         }
@@ -378,6 +441,7 @@ impl Desk {
     /// followed by this desk's own changes newer than the last of them (not synced yet);
     /// otherwise, or when the server does not answer, what this desk has seen.
     pub async fn record_history(&self, kind: EntityKind, id: Uuid) -> Result<Vec<NamedHistoryEntry>, DeskError> {
+        self.session().await?;
         let local = self.store.named_history(kind, id).await?;
         let Some(client) = self.client().await else {
             return Ok(local);
@@ -422,10 +486,33 @@ impl Desk {
     /// (so every desk receives it) and this desk pulls it at once. Resolving needs
     /// the server: a decision taken against stale data would be a new conflict.
     pub async fn resolve_conflict(&self, id: Uuid, choice: &ResolutionChoice) -> Result<RoundReport, DeskError> {
-        let client = self.client().await.ok_or(DeskError::NotSignedIn)?;
-        client.resolve_conflict(id, choice).await?;
+        let client = self.online_client().await?;
+        client.resolve_conflict(id, choice).await.map_err(|err| match err {
+            err if err.is_transient() => DeskError::ServerUnreachable(err.to_string()),
+            err => DeskError::Remote(err),
+        })?;
         self.store.close_conflicts(&[id]).await?;
-        self.sync_once(1_000).await
+        let report = self.sync_once(1_000).await?;
+        self.sync.conflicts_changed(self.store.open_conflicts().await?.len() as u64);
+        self.changed(&report.changed.iter().copied().collect::<Vec<_>>()).await;
+        Ok(report)
+    }
+
+    /// The signed-in session for `operation`, refused with [`DeskError::StaleBlocked`]
+    /// when its stale-data policy blocks it now (a warning lets it go ahead: the app's
+    /// banner shows it).
+    pub(crate) async fn session_for(&self, operation: &str) -> Result<Session, DeskError> {
+        let session = self.session().await?;
+        match self.store.stale_verdict(operation, (self.clock)()).await? {
+            StaleVerdict::Block { message } => Err(DeskError::StaleBlocked(message)),
+            StaleVerdict::Go | StaleVerdict::Warn { .. } => Ok(session),
+        }
+    }
+
+    /// After a change committed: every listener refreshes `entities` and the worker
+    /// pushes it.
+    pub(crate) async fn changed(&self, entities: &[EntityKind]) {
+        self.sync.local_change(entities).await;
     }
 
     /// The context of a user action now.
