@@ -2,9 +2,11 @@
 //! and guest screens read and do.
 
 use chrono::NaiveDate;
+use sync_core::access;
 use sync_core::domain::{Guest, Reservation};
 use sync_core::invariants::FreeRoom;
 use sync_core::schema::EntityKind as K;
+use sync_core::schema::Visibility;
 use uuid::Uuid;
 
 use super::{Desk, DeskError};
@@ -144,10 +146,25 @@ impl Desk {
         Ok(stay)
     }
 
-    /// Guests whose name, email, phone or loyalty number matches `text`.
+    /// Guests whose name, email, phone or loyalty number matches `text`. A role that
+    /// may not read contact details (housekeeping, maintenance) finds guests by name
+    /// only and sees no email or phone: the same redaction the server applies to pulls.
     pub async fn search_guests(&self, text: &str) -> Result<Vec<Guest>, DeskError> {
-        self.session().await?;
-        Ok(self.store.search_guests(text).await?)
+        let session = self.session().await?;
+        let mut guests = self.store.search_guests(text).await?;
+        if !access::may_read(session.role, Visibility::Contact) {
+            let needle = text.trim().to_lowercase();
+            guests.retain(|guest| {
+                let name = format!("{} {}", guest.first_name, guest.last_name).to_lowercase();
+                let reversed = format!("{} {}", guest.last_name, guest.first_name).to_lowercase();
+                name.contains(&needle) || reversed.contains(&needle)
+            });
+            for guest in &mut guests {
+                guest.email = None;
+                guest.phone = None;
+            }
+        }
+        Ok(guests)
     }
 
     /// Creates a guest profile.

@@ -1021,3 +1021,32 @@ async fn sync_now_during_an_outage_says_the_server_cannot_be_reached() {
     offline.sync_now().await.expect("the server answers again: the desk signs in online and syncs");
     assert!(!offline.user().await.expect("signed in").offline, "the desk is online again");
 }
+
+#[tokio::test]
+async fn a_housekeeping_desk_finds_guests_by_name_only_and_sees_no_contact_details() {
+    let hotel = Hotel::open().await;
+    let desk = hotel.desk("front", "frontdesk").await;
+    let tablet = hotel.desk("tablet", "housekeeping").await;
+    let guest = new_guest(&desk, "Noor", "Haddad", "noor.haddad@example.org").await;
+    desk.sync_once(1_000).await.expect("the desk pushes the guest");
+    tablet.sync_once(1_000).await.expect("the tablet pulls it");
+
+    let at_the_desk = desk.search_guests("noor.haddad@example.org").await.expect("search");
+    assert_eq!(at_the_desk.iter().map(|g| g.id).collect::<Vec<_>>(), vec![guest.id], "the desk finds by e-mail");
+    assert!(
+        tablet.search_guests("noor.haddad@example.org").await.expect("search").is_empty(),
+        "a tablet cannot find a guest by a contact detail it may not read"
+    );
+    let found = tablet.search_guests("Haddad").await.expect("search");
+    assert_eq!(found.len(), 1, "by name it finds the guest");
+    assert_eq!((found[0].email.as_deref(), found[0].phone.as_deref()), (None, None), "without e-mail or phone");
+
+    // A shared desk: the front desk's PC holds the e-mail; the housekeeper who signs in
+    // next on it is served what their role may read, not what the desk holds.
+    desk.sign_out().await;
+    desk.sign_in("housekeeping", PASSWORD).await.expect("the housekeeper signs in on the front desk's PC");
+    assert!(desk.search_guests("noor.haddad@example.org").await.expect("search").is_empty());
+    let found = desk.search_guests("Noor").await.expect("search");
+    assert_eq!(found.len(), 1, "by first name it finds the guest");
+    assert_eq!((found[0].email.as_deref(), found[0].phone.as_deref()), (None, None), "no contact details on screen");
+}
