@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Room } from './records.ts';
 import { isReady, readiness, readinessLabel } from './roomReadiness.ts';
+import { room as fixtureRoom } from './test/fixtures.tsx';
 
-function room(patch: Partial<Room>): Room {
-  return {
-    id: 'r',
-    property_id: 'p',
-    number: '305',
-    room_type_id: 't',
-    floor: 3,
-    cleaning: 'clean',
-    occupancy: 'vacant',
-    availability: 'available',
-    blocked_from: null,
-    blocked_until: null,
-    blocked_reason: null,
-    return_to: null,
-    ...patch,
-  };
-}
+const room = (patch: Parameters<typeof fixtureRoom>[1]) => fixtureRoom('305', patch);
 
 describe('room readiness', () => {
   it('is ready only when vacant, available and clean or inspected', () => {

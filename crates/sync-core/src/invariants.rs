@@ -72,8 +72,7 @@ impl Lifecycle {
 
     /// The action that moves a stay from `from` to `to`, if one does.
     pub fn action_for(from: &str, to: &str) -> Option<DomainAction> {
-        use DomainAction::*;
-        [Confirm, CheckIn, CheckOut, Cancel, NoShow, UndoCheckIn, ReinstateCheckOut].into_iter().find(|action| {
+        DomainAction::ALL.into_iter().find(|action| {
             let (target, starts) = Self::action_target(*action);
             target == to && starts.contains(&from)
         })

@@ -45,6 +45,19 @@ pub enum DomainAction {
     ReinstateCheckOut,
 }
 
+impl DomainAction {
+    /// Every domain action.
+    pub const ALL: [DomainAction; 7] = [
+        DomainAction::Confirm,
+        DomainAction::CheckIn,
+        DomainAction::CheckOut,
+        DomainAction::Cancel,
+        DomainAction::NoShow,
+        DomainAction::UndoCheckIn,
+        DomainAction::ReinstateCheckOut,
+    ];
+}
+
 /// What a mutation does to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "action", rename_all = "snake_case")]

@@ -182,12 +182,6 @@ impl Store {
     /// Creates a reservation with a provisional confirmation number.
     pub async fn create_reservation(&self, session: &Session, input: NewReservation) -> Result<Reservation> {
         session.require(EntityKind::Reservation, "create reservations")?;
-        if !is_device_prefix(&session.device_prefix) {
-            return Err(Error::invalid(
-                "confirmation",
-                "This device has no valid prefix for confirmation numbers: enroll it again",
-            ));
-        }
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let (reservation, fields) = new_stay(&mut action, session, input).await?;
@@ -213,12 +207,6 @@ impl Store {
         let Some(room_id) = input.room_id else {
             return Err(Error::invalid("room_id", "Choose the room the walk-in guest gets"));
         };
-        if !is_device_prefix(&session.device_prefix) {
-            return Err(Error::invalid(
-                "confirmation",
-                "This device has no valid prefix for confirmation numbers: enroll it again",
-            ));
-        }
         let mut writer = self.writer.lock().await;
         let mut action = self.action(&mut writer, session).await?;
         let (reservation, fields) = new_stay(&mut action, session, NewReservation { confirmed: true, ..input }).await?;
@@ -489,6 +477,12 @@ impl Store {
 /// A new stay from `input`, checked against its guest, room type and room, not yet
 /// written: the reservation and its fields.
 async fn new_stay(action: &mut Action<'_>, session: &Session, input: NewReservation) -> Result<(Reservation, Fields)> {
+    if !is_device_prefix(&session.device_prefix) {
+        return Err(Error::invalid(
+            "confirmation",
+            "This device has no valid prefix for confirmation numbers: enroll it again",
+        ));
+    }
     let rate_code = required_text(&input.rate_code, "rate_code", "The rate code")?;
     let source = required_text(&input.source, "source", "The booking source")?;
     // One read for the guest and the room type: this is the desk's hottest write.

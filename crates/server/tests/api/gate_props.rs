@@ -13,20 +13,10 @@ use sync_core::conflict::Conflict;
 use sync_core::domain::Role;
 use sync_core::invariants::{Lifecycle, RuleBreach};
 use sync_core::protocol::{Change, ChangeKind, DomainAction, Operation, Outcome};
+use sync_core::schema::RESERVATION_STATUS;
 use uuid::Uuid;
 
 use crate::support::{Device, Hotel, Server, reservation_fields, seed_hotel};
-
-const STATUSES: [&str; 6] = ["tentative", "confirmed", "checked_in", "checked_out", "cancelled", "no_show"];
-const ACTIONS: [DomainAction; 7] = [
-    DomainAction::Confirm,
-    DomainAction::CheckIn,
-    DomainAction::CheckOut,
-    DomainAction::Cancel,
-    DomainAction::NoShow,
-    DomainAction::UndoCheckIn,
-    DomainAction::ReinstateCheckOut,
-];
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -143,14 +133,14 @@ impl World {
                 let Some((version, record)) = self.current(id).await else { return };
                 let from = record.get("status").cloned().unwrap_or(Value::Null);
                 // The base the request claims: usually the real one, sometimes another.
-                let base = if claimed_from % 3 == 0 { json!(STATUSES[claimed_from]) } else { from };
-                let op = action.map_or(Operation::Update, |a| Operation::Action(ACTIONS[a]));
+                let base = if claimed_from % 3 == 0 { json!(RESERVATION_STATUS[claimed_from]) } else { from };
+                let op = action.map_or(Operation::Update, |a| Operation::Action(DomainAction::ALL[a]));
                 let mutation = self.desk.mutation(
                     EntityKind::Reservation,
                     id,
                     op,
                     Some(version),
-                    &[("status", base, json!(STATUSES[to]))],
+                    &[("status", base, json!(RESERVATION_STATUS[to]))],
                 );
                 self.desk.push_one(mutation).await;
             }
@@ -196,7 +186,7 @@ impl World {
                     0 => json!({"choice": "keep_server"}),
                     1 => json!({"choice": "keep_device"}),
                     2 => json!({"choice": "move_stay", "room_id": self.hotel.rooms[room]}),
-                    3 => json!({"choice": "custom", "values": {"status": STATUSES[status]}}),
+                    3 => json!({"choice": "custom", "values": {"status": RESERVATION_STATUS[status]}}),
                     _ => json!({"choice": "custom", "values": {"room_id": self.hotel.rooms[room]}}),
                 };
                 let device = if conflict % 2 == 0 { &self.manager } else { &self.desk };
@@ -206,8 +196,12 @@ impl World {
                 let Some(id) = pick(&self.stays, stay) else { return };
                 let Some((version, record)) = self.current(id).await else { return };
                 let from = record.get("status").cloned().unwrap_or(Value::Null);
-                let update =
-                    self.house.update(EntityKind::Reservation, id, version, &[("status", from, json!(STATUSES[to]))]);
+                let update = self.house.update(
+                    EntityKind::Reservation,
+                    id,
+                    version,
+                    &[("status", from, json!(RESERVATION_STATUS[to]))],
+                );
                 let result = self.house.push_one(update).await;
                 assert!(
                     matches!(result.outcome, Outcome::Rejected { .. }),

@@ -512,15 +512,7 @@ pub fn plan_mutation(data: &[u8]) {
         0 => Operation::Insert,
         1 | 2 => Operation::Update,
         3 => Operation::Delete,
-        _ => Operation::Action(draw.pick(&[
-            DomainAction::Confirm,
-            DomainAction::CheckIn,
-            DomainAction::CheckOut,
-            DomainAction::Cancel,
-            DomainAction::NoShow,
-            DomainAction::UndoCheckIn,
-            DomainAction::ReinstateCheckOut,
-        ])),
+        _ => Operation::Action(draw.pick(&DomainAction::ALL)),
     };
     let mut changes = changes(&mut draw, kind, &current);
     if op == Operation::Insert && draw.one_in(2) {
